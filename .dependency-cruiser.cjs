@@ -1,0 +1,56 @@
+/**
+ * Layering of savepoint (DESIGN §2): commands → services → ports ← adapters.
+ * Only src/git runs git (simple-git); only src/store runs SQL (better-sqlite3).
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'only-git-adapter-runs-git',
+      comment: 'simple-git (and child_process) may only be used from src/git.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/git/' },
+      to: { path: ['node_modules/simple-git', '^child_process$', '^node:child_process$'] },
+    },
+    {
+      name: 'only-store-adapter-runs-sql',
+      comment: 'better-sqlite3 may only be used from src/store.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/store/' },
+      to: { path: 'node_modules/better-sqlite3' },
+    },
+    {
+      name: 'services-do-not-import-adapters',
+      comment: 'Services receive adapters through ports; they never import src/git or src/store.',
+      severity: 'error',
+      from: { path: '^src/(plan|checkpoint|core)/' },
+      to: { path: '^src/(git|store|cli|commands)/' },
+    },
+    {
+      name: 'commands-go-through-the-library',
+      comment: 'Commands call services via src/savepoint.ts; they never touch adapters directly.',
+      severity: 'error',
+      from: { path: '^src/(commands|cli)/' },
+      to: { path: '^src/(git|store)/' },
+    },
+    {
+      name: 'adapters-do-not-import-services',
+      comment: 'Adapters implement ports; they may use models and errors, not services or commands.',
+      severity: 'error',
+      from: { path: '^src/(git|store)/' },
+      to: { path: ['-service\\.ts$', '^src/(commands|cli)/', '^src/savepoint\\.ts$'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

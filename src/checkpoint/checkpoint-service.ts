@@ -1,0 +1,212 @@
+/**
+ * CheckpointService: takes checkpoints of a plan's sandbox and reads them back.
+ * Snapshot mechanics live behind the {@link GitSandbox} port; this service owns the rules:
+ * which plan, deduplication, the ref name, and recording the row atomically.
+ */
+import { SandboxInvalidError } from '../core/errors.js';
+import type { Clock, GitSandbox, IdGenerator, SandboxProvider, SnapshotScan, Store } from '../core/ports.js';
+import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
+import type { Plan } from '../plan/model.js';
+import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
+import type { Checkpoint, CheckpointMetadata } from './model.js';
+
+/** What a caller may say about a checkpoint it asks for. */
+export interface CheckpointRequest {
+  reason?: string;
+  tool?: string;
+  phase?: string;
+  /** Make a new checkpoint even when nothing changed since the latest one. */
+  force?: boolean;
+}
+
+/** A checkpoint and whether it was reused because nothing changed since it was taken. */
+export interface CheckpointResult {
+  checkpoint: Checkpoint;
+  deduplicated: boolean;
+}
+
+/** Hooks run inside the write transaction that records a checkpoint (all or nothing). */
+export interface RecordHooks {
+  /** Runs first, e.g. inserting the plan row the checkpoint belongs to. */
+  before?: () => void;
+  /** Runs last with the recorded (or reused) checkpoint, e.g. a plan state compare-and-set. */
+  after?: (checkpoint: Checkpoint) => void;
+}
+
+/** Services' shared dependencies. */
+export interface ServiceDeps {
+  store: Store;
+  sandboxes: SandboxProvider;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** `refs/savepoint/<planId>/<checkpointId>`: keeps a checkpoint commit reachable through `git gc`. */
+export function checkpointRef(planId: string, checkpointId: string): string {
+  return `refs/savepoint/${planId}/${checkpointId}`;
+}
+
+/** True when a scan shows exactly the state a checkpoint recorded (worktree, index and HEAD). */
+export function sameState(checkpoint: Checkpoint, scan: SnapshotScan): boolean {
+  return (
+    checkpoint.treeSha === scan.treeSha &&
+    checkpoint.indexTreeSha === scan.indexTreeSha &&
+    checkpoint.headSha === scan.head.sha &&
+    checkpoint.headRef === scan.head.ref
+  );
+}
+
+export class CheckpointService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /**
+   * Takes a checkpoint of the plan's sandbox (DESIGN §4). Returns the latest checkpoint with
+   * `deduplicated: true` when worktree, index and HEAD are unchanged since it, unless `force`.
+   *
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
+   * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
+   */
+  async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointResult> {
+    const plan = this.activePlan(planId, 'checkpoint');
+    const sandbox = await this.openSandbox(plan);
+    const scan = await sandbox.scan();
+    try {
+      const metadata: CheckpointMetadata = { kind: 'manual' };
+      if (request.reason !== undefined) metadata.reason = request.reason;
+      if (request.tool !== undefined) metadata.tool = request.tool;
+      if (request.phase !== undefined) metadata.phase = request.phase;
+      return await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /**
+   * Records `scan` as a checkpoint of `plan`: commit, ref, row. The ref is written before the
+   * row and removed again if the row's transaction fails, so a row never names a missing ref.
+   */
+  async record(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    metadata: CheckpointMetadata,
+    options: { force: boolean; hooks?: RecordHooks },
+  ): Promise<CheckpointResult> {
+    const { store, clock, ids } = this.deps;
+    const hooks = options.hooks ?? {};
+    const latest = store.checkpoints.latest(plan.planId);
+    if (latest && !options.force && sameState(latest, scan)) {
+      store.transaction(() => {
+        hooks.before?.();
+        this.assertStillActive(plan.planId);
+        hooks.after?.(latest);
+      });
+      return { checkpoint: latest, deduplicated: true };
+    }
+    const checkpointId = ids.next();
+    const ref = checkpointRef(plan.planId, checkpointId);
+    const commitSha = await sandbox.commitScan(
+      scan,
+      `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
+    );
+    await sandbox.createRef(ref, commitSha);
+    try {
+      const checkpoint = store.transaction(() => {
+        hooks.before?.();
+        this.assertStillActive(plan.planId);
+        const row = store.checkpoints.insert({
+          checkpointId,
+          planId: plan.planId,
+          checkpointType: 'commit',
+          sandboxRef: ref,
+          commitSha,
+          treeSha: scan.treeSha,
+          indexTreeSha: scan.indexTreeSha,
+          headSha: scan.head.sha,
+          headRef: scan.head.ref,
+          filesystemPath: sandbox.path,
+          sizeBytes: null,
+          filesChanged: null,
+          createdAt: clock.now().toISOString(),
+          metadata,
+        });
+        hooks.after?.(row);
+        return row;
+      });
+      return { checkpoint, deduplicated: false };
+    } catch (error) {
+      await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** @throws {CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (exit 3) */
+  get(checkpointId: string): Checkpoint {
+    const checkpoint = this.deps.store.checkpoints.get(checkpointId.toUpperCase());
+    if (!checkpoint) throw new CheckpointNotFoundError(checkpointId);
+    return checkpoint;
+  }
+
+  /**
+   * A checkpoint that must belong to `planId`.
+   *
+   * @throws {CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (exit 3)
+   * @throws {CheckpointNotInPlanError} `CHECKPOINT_NOT_IN_PLAN` (exit 4)
+   */
+  getInPlan(planId: string, checkpointId: string): Checkpoint {
+    const checkpoint = this.get(checkpointId);
+    if (checkpoint.planId !== planId)
+      throw new CheckpointNotInPlanError(checkpoint.checkpointId, planId, checkpoint.planId);
+    return checkpoint;
+  }
+
+  /** Checkpoints of a plan, oldest first. @throws {PlanNotFoundError} */
+  list(planId: string): Checkpoint[] {
+    const plan = this.plan(planId);
+    return this.deps.store.checkpoints.list(plan.planId);
+  }
+
+  /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */
+  plan(planId: string): Plan {
+    const plan = this.deps.store.plans.get(planId.toUpperCase());
+    if (!plan) throw new PlanNotFoundError(planId);
+    return plan;
+  }
+
+  /** @throws {PlanNotFoundError} @throws {PlanNotActiveError} */
+  activePlan(planId: string, action: string): Plan {
+    const plan = this.plan(planId);
+    if (plan.state !== 'active') throw new PlanNotActiveError(plan.planId, plan.state, action);
+    return plan;
+  }
+
+  /**
+   * Opens the plan's sandbox and checks it is still the worktree the plan was made for.
+   *
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5)
+   */
+  async openSandbox(plan: Plan): Promise<GitSandbox> {
+    const sandbox = await this.deps.sandboxes.open(plan.sandboxPath);
+    if (sandbox.commonDir !== plan.gitDir || sandbox.path !== plan.sandboxPath) {
+      throw new SandboxInvalidError(
+        `sandbox ${plan.sandboxPath} is no longer the worktree plan ${plan.planId} was made for (now ${sandbox.path} of ${sandbox.commonDir}, recorded ${plan.gitDir})`,
+        {
+          details: {
+            planId: plan.planId,
+            sandboxPath: plan.sandboxPath,
+            recordedGitDir: plan.gitDir,
+            gitDir: sandbox.commonDir,
+          },
+        },
+      );
+    }
+    return sandbox;
+  }
+
+  private assertStillActive(planId: string): void {
+    const persisted = this.deps.store.plans.get(planId);
+    if (persisted?.state !== 'active') throw new PlanStateChangedError(planId, 'active', persisted?.state);
+  }
+}

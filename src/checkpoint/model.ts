@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { Ulid } from '../plan/model.js';
+
+/** `commit`: a commit object kept alive by a ref; `patch`: a binary diff stored in the row. */
+export const CheckpointType = z.enum(['commit', 'patch']);
+export type CheckpointType = z.infer<typeof CheckpointType>;
+
+/** Why a checkpoint exists: taken on request, at plan creation, at apply, or by rollback before it changed anything. */
+export const CheckpointKind = z.enum(['manual', 'initial', 'final', 'safety']);
+export type CheckpointKind = z.infer<typeof CheckpointKind>;
+
+/** Free-form, auditable context of a checkpoint (stored as `metadata_json`). */
+export const CheckpointMetadata = z.looseObject({
+  kind: CheckpointKind,
+  reason: z.string().max(4096).optional(),
+  tool: z.string().max(256).optional(),
+  phase: z.string().max(256).optional(),
+  /** For a safety checkpoint: the checkpoint the rollback went to. */
+  rollbackTarget: z.string().optional(),
+});
+export type CheckpointMetadata = z.infer<typeof CheckpointMetadata>;
+
+const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'expected a full git object id');
+
+/**
+ * An immutable snapshot of a sandbox: worktree tree, index tree and HEAD.
+ * `commitSha` is the checkpoint commit (parents: HEAD if any, and the index commit).
+ */
+export const Checkpoint = z.object({
+  checkpointId: Ulid,
+  planId: Ulid,
+  /** 1-based position in the plan; #1 is the plan's starting state. */
+  seq: z.number().int().positive(),
+  checkpointType: CheckpointType,
+  /** `refs/savepoint/<planId>/<checkpointId>`: keeps the commit alive through `git gc`. */
+  sandboxRef: z.string().nullable(),
+  commitSha: Sha.nullable(),
+  /** Tree of every non-ignored file of the worktree. */
+  treeSha: Sha,
+  /** Tree of the index (the staged state). */
+  indexTreeSha: Sha,
+  /** HEAD commit, null on an unborn branch. */
+  headSha: Sha.nullable(),
+  /** Symbolic ref HEAD pointed to (`refs/heads/main`), null when detached. */
+  headRef: z.string().nullable(),
+  filesystemPath: z.string(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  filesChanged: z.number().int().nonnegative().nullable(),
+  createdAt: z.string(),
+  metadata: CheckpointMetadata,
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;

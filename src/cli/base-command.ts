@@ -1,0 +1,89 @@
+/**
+ * The base of every savepoint command: `--json` (oclif `enableJsonFlag`), the base flags
+ * `--cwd` and `--db`, lazy opening of the library, and error reporting that keeps the
+ * exit-code contract in both modes (DESIGN §5b).
+ */
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { SavepointError, toSavepointError, UsageError } from '../core/errors.js';
+import type { Savepoint } from '../savepoint.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof SavepointCommand)['baseFlags'] & T['flags']
+>;
+
+export abstract class SavepointCommand<T> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    cwd: Flags.directory({
+      summary: 'Run as if started in this directory (selects the repository and its database).',
+      helpGroup: 'GLOBAL',
+    }),
+    db: Flags.string({
+      summary: 'Database file to use instead of <git-common-dir>/savepoint/state.db.',
+      env: 'SAVEPOINT_DB',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  private savepoint: Savepoint | undefined;
+
+  abstract override run(): Promise<T>;
+
+  /**
+   * Opens the library for the repository of `cwd` (default `--cwd`, then the process's
+   * directory). Imported lazily so `--help` does not load git and SQLite code.
+   */
+  protected async open(
+    flags: { cwd?: string | undefined; db?: string | undefined },
+    cwd?: string,
+  ): Promise<Savepoint> {
+    const { Savepoint } = await import('../savepoint.js');
+    const options: { cwd: string; db?: string } = { cwd: cwd ?? flags.cwd ?? process.cwd() };
+    if (flags.db !== undefined) options.db = flags.db;
+    this.savepoint = await Savepoint.open(options);
+    return this.savepoint;
+  }
+
+  /** Human output goes to stdout only when `--json` is off. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`);
+  }
+
+  /** Progress and notices: stderr, never mixed into results. */
+  protected note(text: string): void {
+    process.stderr.write(`${text}\n`);
+  }
+
+  override logJson(json: unknown): void {
+    process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(json, null, 2) : JSON.stringify(json)}\n`);
+  }
+
+  /**
+   * Reports any failure with its stable code and exit code. With `--json` the envelope
+   * `{"error":{code,message,exitCode,details}}` is the only thing on stdout. The exit code is
+   * set here because oclif drops a custom one under `--json` (oclif/core#1423).
+   */
+  override async catch(error: Error & { exitCode?: number }): Promise<void> {
+    // oclif's own errors are parse errors (missing or unknown flags, bad options): usage, exit 2.
+    const failure =
+      !(error instanceof SavepointError) && error instanceof Errors.CLIError
+        ? new UsageError(error.message.replace(/\s*See more help with --help\s*$/, ''), { cause: error })
+        : toSavepointError(error);
+    process.exitCode = failure.exitCode;
+    if (this.jsonEnabled()) {
+      this.logJson({ error: failure.toJSON() });
+      return;
+    }
+    const { default: pc } = await import('picocolors');
+    const color = process.stderr.isTTY ? pc : pc.createColors(false);
+    process.stderr.write(`${color.red('Error')} ${color.dim(`[${failure.code}]`)}: ${failure.message}\n`);
+    if (failure.hint) process.stderr.write(`${color.dim('Hint:')} ${failure.hint}\n`);
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    this.savepoint?.close();
+    this.savepoint = undefined;
+    await super.finally(error);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Human rendering helpers: aligned tables (cli-table3), colours only on a TTY (picocolors).
+ */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+
+/** Colours for stdout: plain text when stdout is not a terminal. */
+export const color = process.stdout.isTTY ? pc : pc.createColors(false);
+
+/** An aligned, borderless table. */
+export function table(head: string[], rows: string[][]): string {
+  const t = new Table({
+    head: head.map((h) => color.bold(h)),
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  t.push(...rows);
+  return t
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+/** First 10 characters of an object id. */
+export function short(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 10) : '-';
+}
+
+/** "3m ago"-style age of an ISO timestamp. */
+export function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86400)}d ago`;
+}
+
+/** One letter per change kind, as git prints them. */
+export const changeLetter = { added: 'A', modified: 'M', deleted: 'D' } as const;

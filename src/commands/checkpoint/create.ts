@@ -1,0 +1,51 @@
+import { Flags } from '@oclif/core';
+import type { Checkpoint } from '../../checkpoint/model.js';
+import { SavepointCommand } from '../../cli/base-command.js';
+import { short } from '../../cli/render.js';
+
+/** `--json` result of `checkpoint create`. */
+export type CheckpointCreateResult = Checkpoint & { deduplicated: boolean };
+
+export default class CheckpointCreate extends SavepointCommand<CheckpointCreateResult> {
+  static override summary = "Take a checkpoint of the plan's sandbox: worktree, index and HEAD.";
+
+  static override description =
+    `Captures every non-ignored file (tracked changes, untracked files, deletions, exec
+bits, symlinks), the staged state and HEAD, without touching the worktree, the index,
+HEAD, branches or the stash. The checkpoint commit is kept alive by
+refs/savepoint/<plan>/<checkpoint>. When nothing changed since the plan's latest
+checkpoint, that one is returned with deduplicated: true (--force makes a new one).`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --reason "before rewriting parser" --tool Edit',
+    '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --json',
+  ];
+
+  static override flags = {
+    plan: Flags.string({ char: 'p', summary: 'Plan id.', required: true }),
+    reason: Flags.string({ summary: 'Why this checkpoint is taken.' }),
+    tool: Flags.string({ summary: 'The tool about to run (e.g. Edit, Bash).' }),
+    phase: Flags.string({ summary: 'The phase of the agent loop (e.g. plan, edit, test).' }),
+    force: Flags.boolean({ summary: 'Make a new checkpoint even if nothing changed.' }),
+  };
+
+  async run(): Promise<CheckpointCreateResult> {
+    const { flags } = await this.parse(CheckpointCreate);
+    const savepoint = await this.open(flags);
+    const request: Parameters<typeof savepoint.checkpoints.create>[1] = { force: flags.force };
+    if (flags.reason !== undefined) request.reason = flags.reason;
+    if (flags.tool !== undefined) request.tool = flags.tool;
+    if (flags.phase !== undefined) request.phase = flags.phase;
+    const { checkpoint, deduplicated } = await savepoint.checkpoints.create(flags.plan, request);
+    if (deduplicated) {
+      this.say(
+        `No change since checkpoint #${checkpoint.seq} ${checkpoint.checkpointId}; reusing it (deduplicated)`,
+      );
+    } else {
+      this.say(
+        `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (tree ${short(checkpoint.treeSha)})`,
+      );
+    }
+    return { ...checkpoint, deduplicated };
+  }
+}

@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import { SavepointCommand } from '../../cli/base-command.js';
+import { color } from '../../cli/render.js';
+import type { Plan } from '../../plan/model.js';
+
+/** `--json` result of `plan create`. */
+export type PlanCreateResult = Plan & { checkpointId: string };
+
+export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
+  static override summary = 'Create a plan on a sandbox and take checkpoint #1 of its starting state.';
+
+  static override description =
+    `The sandbox is the git worktree containing --sandbox (default: the current directory).
+It must be a git worktree, not / or your home directory, and have no other active plan.
+With --worktree, savepoint adds a linked worktree on a new branch savepoint/<planId>
+(next to the repository, or at --worktree-path) and uses it as the sandbox, so the
+agent's work stays isolated from yours.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --name "refactor parser"',
+    '<%= config.bin %> <%= command.id %> --sandbox ../my-repo --json',
+    '<%= config.bin %> <%= command.id %> --worktree --worktree-path ../my-repo-agent',
+  ];
+
+  static override flags = {
+    sandbox: Flags.directory({
+      summary: 'A directory inside the worktree to work in (default: current directory).',
+    }),
+    name: Flags.string({ summary: 'A name for the plan.' }),
+    worktree: Flags.boolean({
+      summary: 'Create a linked worktree on branch savepoint/<planId> and use it as the sandbox.',
+    }),
+    'worktree-path': Flags.string({ summary: 'Where to create the linked worktree (implies --worktree).' }),
+  };
+
+  async run(): Promise<PlanCreateResult> {
+    const { flags } = await this.parse(PlanCreate);
+    const sandbox = flags.sandbox ?? flags.cwd ?? process.cwd();
+    const savepoint = await this.open(flags, sandbox);
+    const options: Parameters<typeof savepoint.plans.create>[0] = { sandbox };
+    if (flags.name !== undefined) options.name = flags.name;
+    if (flags.worktree || flags['worktree-path'] !== undefined) options.worktree = true;
+    if (flags['worktree-path'] !== undefined) options.worktreePath = flags['worktree-path'];
+    const { plan, checkpoint } = await savepoint.plans.create(options);
+    this.say(`Created plan ${color.bold(plan.planId)}${plan.name ? ` "${plan.name}"` : ''} (${plan.state})`);
+    this.say(
+      `  sandbox     ${plan.sandboxPath}${plan.managedWorktree ? ` (linked worktree, branch savepoint/${plan.planId})` : ''}`,
+    );
+    this.say(`  checkpoint  #${checkpoint.seq} ${checkpoint.checkpointId} (starting state)`);
+    this.say(`Next: ${this.config.bin} checkpoint create --plan ${plan.planId}`);
+    return { ...plan, checkpointId: checkpoint.checkpointId };
+  }
+}

@@ -1,0 +1,104 @@
+import { Args, Flags } from '@oclif/core';
+import { SavepointCommand } from '../../cli/base-command.js';
+import { changeLetter, color, short } from '../../cli/render.js';
+import { ConfirmationError } from '../../plan/errors.js';
+import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
+
+/** Paths listed in human output before "… and N more". */
+const MAX_LISTED = 50;
+
+function describe(preview: RollbackPreview): string[] {
+  const { added, modified, deleted, total } = preview.restored;
+  const lines = [
+    `${total} ${total === 1 ? 'file' : 'files'}: ${added} added, ${modified} modified, ${deleted} deleted`,
+  ];
+  for (const { path, change } of preview.paths.slice(0, MAX_LISTED))
+    lines.push(`  ${changeLetter[change]}  ${path}`);
+  if (preview.paths.length > MAX_LISTED)
+    lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
+  if (preview.head.action === 'move')
+    lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
+  if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);
+  return lines;
+}
+
+export default class PlanRollback extends SavepointCommand<RollbackReport> {
+  static override summary = "Roll the plan's sandbox back to one of its checkpoints (undoable).";
+
+  static override description =
+    `Every guard runs before anything changes. Then savepoint takes a safety checkpoint of
+the current state (roll back to it to undo this rollback), rewrites only the paths that
+differ from the checkpoint, sets the index to the checkpoint's staged state and moves
+HEAD back to the checkpoint's commit. Ignored files are never touched; a checkpoint file
+that would overwrite an ignored file stops the rollback before any change (exit 4).
+
+Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
+
+  static override examples = [
+    {
+      description: 'Preview what a rollback would change',
+      command:
+        '<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y 01JD3QA1B2C3D4E5F6G7H8J9K0 --dry-run',
+    },
+    {
+      description: 'Roll back without asking, machine-readable',
+      command:
+        '<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y 01JD3QA1B2C3D4E5F6G7H8J9K0 --yes --json',
+    },
+  ];
+
+  static override args = {
+    plan: Args.string({ description: 'Plan id.', required: true }),
+    checkpoint: Args.string({ description: 'Checkpoint id (of this plan) to restore.', required: true }),
+  };
+
+  static override flags = {
+    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+    head: Flags.string({
+      summary: 'restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is.',
+      options: ['restore', 'keep'] as const,
+      default: 'restore',
+    }),
+  };
+
+  async run(): Promise<RollbackReport> {
+    const { args, flags } = await this.parse(PlanRollback);
+    const savepoint = await this.open(flags);
+    const report = await savepoint.rollbacks.rollback({
+      planId: args.plan,
+      checkpointId: args.checkpoint,
+      dryRun: flags['dry-run'],
+      head: flags.head as 'restore' | 'keep',
+      confirm: (preview) => this.confirm(preview, flags.yes),
+    });
+    if (report.dryRun) {
+      this.say(
+        `Dry run: rolling back plan ${report.planId} to checkpoint ${report.checkpointId} would restore`,
+      );
+      for (const line of describe(report)) this.say(`  ${line}`);
+      this.say('Nothing was changed.');
+    } else {
+      this.say(`Rolled back plan ${report.planId} to checkpoint ${report.checkpointId}`);
+      this.say(`  restored ${describe(report).join('\n  ')}`);
+      this.say(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
+      this.say(
+        `  undo with: ${this.config.bin} plan rollback ${report.planId} ${report.safetyCheckpointId} --yes`,
+      );
+      this.say(`  took ${report.durationMs} ms`);
+    }
+    return report;
+  }
+
+  private async confirm(preview: RollbackPreview, yes: boolean): Promise<boolean> {
+    if (yes) return true;
+    if (!process.stdin.isTTY || !process.stderr.isTTY) throw new ConfirmationError(false);
+    this.note(`Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`);
+    for (const line of describe(preview)) this.note(`  ${line}`);
+    const { default: confirm } = await import('@inquirer/confirm');
+    return confirm(
+      { message: 'Roll back now? (a safety checkpoint makes it undoable)', default: false },
+      { output: process.stderr },
+    );
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Ports: what the services need from the outside world. Adapters in `src/git` and
+ * `src/store` implement them; services receive them through their constructors and never
+ * import git or SQL code themselves.
+ */
+import type { Checkpoint } from '../checkpoint/model.js';
+import type { Plan, PlanState } from '../plan/model.js';
+
+/** Where HEAD points: a branch (`ref`) or detached (`ref` null); `sha` null on an unborn branch. */
+export interface HeadState {
+  readonly ref: string | null;
+  readonly sha: string | null;
+}
+
+/** The state of a sandbox captured as trees, before it is (maybe) recorded as a checkpoint. */
+export interface SnapshotScan {
+  /** Tree of every non-ignored file in the worktree, as `git add -A` would stage it. */
+  readonly treeSha: string;
+  /** Tree of the real index (the user's staged state). */
+  readonly indexTreeSha: string;
+  readonly head: HeadState;
+  /** Removes the private index file behind this scan. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** One path that differs between two trees, seen from the first tree. */
+export interface TreeChange {
+  readonly path: string;
+  /** `added`: only in the second tree; `deleted`: only in the first; `modified`: content, mode or type differs. */
+  readonly change: 'added' | 'modified' | 'deleted';
+}
+
+/** A git worktree savepoint works in. Every method runs git with savepoint's isolated environment. */
+export interface GitSandbox {
+  /** Canonical absolute path of the worktree's top level. */
+  readonly path: string;
+  /** Canonical absolute path of the repository's common git dir (shared by all worktrees). */
+  readonly commonDir: string;
+
+  head(): Promise<HeadState>;
+  /** Captures worktree, index and HEAD as trees without touching them. Caller must `dispose()` the scan. */
+  scan(): Promise<SnapshotScan>;
+  /** Writes the checkpoint commit (and its index commit) for a scan; returns the commit id. */
+  commitScan(scan: SnapshotScan, message: string): Promise<string>;
+  /** Creates `ref` at `sha`; fails if the ref exists. */
+  createRef(ref: string, sha: string): Promise<void>;
+  /** Deletes `ref` if it still points at `sha`. */
+  deleteRef(ref: string, sha: string): Promise<void>;
+  /** The commit `ref` points to, or null when the ref or its commit object is missing. */
+  resolveCommit(ref: string): Promise<string | null>;
+  /** Paths that differ between two trees. */
+  diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
+  /** Rewrites only the worktree paths that differ between `scan.treeSha` and `toTree`. */
+  checkoutTree(scan: SnapshotScan, toTree: string): Promise<void>;
+  /** Sets the real index to `indexTree`, keeping stat data of unchanged entries. */
+  resetIndex(indexTree: string): Promise<void>;
+  /** Moves HEAD (or its branch) from `current` to `target` with a compare-and-set; `reason` goes to the reflog. */
+  moveHead(current: HeadState, target: HeadState, reason: string): Promise<void>;
+  /** True while another git process holds the real index lock. */
+  indexLocked(): Promise<boolean>;
+}
+
+/** Finds and creates sandboxes. */
+export interface SandboxProvider {
+  /** Opens the worktree containing `path`. Throws SandboxInvalidError / SandboxRefusedError. */
+  open(path: string): Promise<GitSandbox>;
+  /** Adds a linked worktree at `path` on a new `branch` from the HEAD of `from`, and opens it. */
+  addWorktree(from: GitSandbox, path: string, branch: string): Promise<GitSandbox>;
+}
+
+/** Plan rows. */
+export interface PlanStore {
+  insert(plan: Plan): void;
+  get(planId: string): Plan | undefined;
+  list(filter: { state?: PlanState }): Plan[];
+  activeForSandbox(sandboxPath: string): Plan | undefined;
+  /** Compare-and-set `from` → `to`; true only when this call made the change. */
+  transition(planId: string, from: PlanState, to: PlanState, at: string): boolean;
+}
+
+/** Checkpoint rows. */
+export interface CheckpointStore {
+  /** Inserts with the next `seq` of the plan; returns the stored row. */
+  insert(checkpoint: Omit<Checkpoint, 'seq'>): Checkpoint;
+  get(checkpointId: string): Checkpoint | undefined;
+  latest(planId: string): Checkpoint | undefined;
+  list(planId: string): Checkpoint[];
+}
+
+/** The system of record: one database per repository. */
+export interface Store {
+  readonly plans: PlanStore;
+  readonly checkpoints: CheckpointStore;
+  /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); rolls back if it throws. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Time source; tests may pin it. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Id source: ULIDs, monotonic within one process. */
+export interface IdGenerator {
+  next(): string;
+}

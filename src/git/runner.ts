@@ -1,0 +1,110 @@
+/**
+ * The one place savepoint spawns git. argv only (simple-git never uses a shell), an
+ * environment built once, expected non-zero exits returned as values, unexpected ones
+ * thrown as {@link GitCommandError} carrying the command, exit code and stderr.
+ */
+import { type SimpleGitOptions, simpleGit } from 'simple-git';
+import { GitCommandError } from '../core/errors.js';
+
+/** Fixed identity for checkpoint commits, so they work where `user.name` is unset. */
+export const SAVEPOINT_IDENTITY = { name: 'savepoint', email: 'savepoint@localhost' } as const;
+
+/**
+ * `-c` settings for every savepoint git call: no hooks, no fsmonitor daemon, no signing,
+ * no automatic gc or maintenance (savepoint's objects must not trigger a gc mid-operation).
+ */
+const CONFIG = [
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'commit.gpgSign=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'core.quotePath=false',
+];
+
+let baseEnv: Record<string, string> | undefined;
+
+/**
+ * The environment of savepoint's git calls: the caller's, minus every inherited `GIT_*`
+ * variable (a stray `GIT_DIR`, `GIT_WORK_TREE` or `GIT_INDEX_FILE` would point git at
+ * another repository or index), plus the fixed identity, C locale for parseable messages,
+ * no terminal prompts, and no optional locks on the user's index.
+ */
+function gitEnv(): Record<string, string> {
+  if (baseEnv) return baseEnv;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+  }
+  Object.assign(env, {
+    GIT_AUTHOR_NAME: SAVEPOINT_IDENTITY.name,
+    GIT_AUTHOR_EMAIL: SAVEPOINT_IDENTITY.email,
+    GIT_COMMITTER_NAME: SAVEPOINT_IDENTITY.name,
+    GIT_COMMITTER_EMAIL: SAVEPOINT_IDENTITY.email,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+    LC_ALL: 'C',
+    LANGUAGE: 'C',
+  });
+  baseEnv = env;
+  return env;
+}
+
+/** Options of one git call. */
+export interface GitRunOptions {
+  /** Working directory (the sandbox top level). */
+  cwd: string;
+  /** Private index file (`GIT_INDEX_FILE`); the real index when absent. */
+  indexFile?: string;
+  /** Non-zero exit codes that are answers, not failures (e.g. 1 from `rev-parse --verify -q`). */
+  allowExit?: readonly number[];
+}
+
+/** Result of one git call. `stdout` is untrimmed. */
+export interface GitRunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * Runs `git <args>` and resolves with its output.
+ *
+ * @throws {GitCommandError} `GIT_FAILED` when git exits non-zero with a code not in
+ *   `allowExit`, or cannot be spawned; `details` has `args`, `exitCode`, `stderr`.
+ */
+export async function runGit(args: readonly string[], options: GitRunOptions): Promise<GitRunResult> {
+  let exitCode = 0;
+  let stderr = '';
+  const allow = options.allowExit ?? [];
+  const config: Partial<SimpleGitOptions> = {
+    baseDir: options.cwd,
+    trimmed: false,
+    config: CONFIG,
+    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+    errors(error, result) {
+      exitCode = result.exitCode;
+      stderr = Buffer.concat(result.stdErr).toString('utf8');
+      if (error) return error;
+      if (result.exitCode === 0 || allow.includes(result.exitCode)) return undefined;
+      return Buffer.from(stderr || `git exited with ${result.exitCode}`);
+    },
+  };
+  const env = options.indexFile ? { ...gitEnv(), GIT_INDEX_FILE: options.indexFile } : gitEnv();
+  try {
+    const stdout = await simpleGit(config)
+      .env(env)
+      .raw([...args]);
+    return { stdout, stderr, exitCode };
+  } catch (error) {
+    const first =
+      stderr
+        .trim()
+        .split('\n')
+        .find((line) => line.length > 0) ?? String(error);
+    throw new GitCommandError(`git ${args[0] ?? ''} failed: ${first}`, {
+      cause: error,
+      details: { args: [...args], exitCode, stderr: stderr.trim() },
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { ExitCode, SavepointError, type SavepointErrorOptions } from '../core/errors.js';
+import type { PlanState } from './model.js';
+
+/** No plan has this id (exit 3, `PLAN_NOT_FOUND`). */
+export class PlanNotFoundError extends SavepointError {
+  constructor(planId: string) {
+    super('PLAN_NOT_FOUND', ExitCode.notFound, `plan ${planId} not found`, {
+      details: { planId },
+      hint: 'list plans with `savepoint plan list`',
+    });
+  }
+}
+
+/** The plan is `applied` or `abandoned`, so it can no longer change (exit 4, `PLAN_NOT_ACTIVE`). */
+export class PlanNotActiveError extends SavepointError {
+  constructor(planId: string, state: PlanState, action: string) {
+    super('PLAN_NOT_ACTIVE', ExitCode.stateConflict, `cannot ${action}: plan ${planId} is ${state}`, {
+      details: { planId, state },
+    });
+  }
+}
+
+/** The sandbox already has an active plan; one at a time (exit 4, `PLAN_ACTIVE_EXISTS`). */
+export class ActivePlanExistsError extends SavepointError {
+  constructor(sandboxPath: string, planId: string) {
+    super(
+      'PLAN_ACTIVE_EXISTS',
+      ExitCode.stateConflict,
+      `sandbox ${sandboxPath} already has active plan ${planId}`,
+      {
+        details: { sandboxPath, planId },
+        hint: `apply or abandon it first: savepoint plan apply ${planId} | savepoint plan abandon ${planId}`,
+      },
+    );
+  }
+}
+
+/**
+ * Another process changed the plan's state between our read and our write; the persisted
+ * state is reported and nothing else is done (exit 4, `PLAN_STATE_CHANGED`).
+ */
+export class PlanStateChangedError extends SavepointError {
+  constructor(planId: string, expected: PlanState, persisted: PlanState | undefined) {
+    super(
+      'PLAN_STATE_CHANGED',
+      ExitCode.stateConflict,
+      `plan ${planId} is no longer ${expected}: another process made it ${persisted ?? 'disappear'}`,
+      { details: { planId, expected, state: persisted ?? null } },
+    );
+  }
+}
+
+/** HEAD is on another branch than the checkpoint recorded (exit 4, `HEAD_MOVED`). */
+export class HeadMovedError extends SavepointError {
+  constructor(recorded: string | null, current: string | null, options: SavepointErrorOptions = {}) {
+    super(
+      'HEAD_MOVED',
+      ExitCode.stateConflict,
+      `HEAD is on ${current ?? 'a detached commit'} but the checkpoint was taken on ${recorded ?? 'a detached commit'}`,
+      {
+        details: { recordedRef: recorded, currentRef: current },
+        hint: 'switch back, or pass --head keep to restore files and index without moving HEAD',
+        ...options,
+      },
+    );
+  }
+}
+
+/** Rollback needs a confirmation it did not get (exit 8, `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED`). */
+export class ConfirmationError extends SavepointError {
+  constructor(declined: boolean) {
+    super(
+      declined ? 'CONFIRMATION_DECLINED' : 'CONFIRMATION_REQUIRED',
+      ExitCode.confirmationRequired,
+      declined
+        ? 'rollback cancelled; nothing was changed'
+        : 'rollback needs confirmation: pass --yes (or run on a terminal)',
+      {
+        hint: declined ? undefined : 'preview first with --dry-run, then pass --yes',
+      } as SavepointErrorOptions,
+    );
+  }
+}
+
+/**
+ * Rollback failed after it began changing the sandbox. The safety checkpoint holds the state
+ * from before; rolling back to it returns there (exit 1, `ROLLBACK_INCOMPLETE`).
+ */
+export class RollbackIncompleteError extends SavepointError {
+  constructor(planId: string, safetyCheckpointId: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('ROLLBACK_INCOMPLETE', ExitCode.unexpected, `rollback did not finish: ${reason}`, {
+      cause,
+      details: { planId, safetyCheckpointId },
+      hint: `return to the state before the rollback with: savepoint plan rollback ${planId} ${safetyCheckpointId} --yes`,
+    });
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * PlanService: the plan lifecycle. `create` takes checkpoint #1; `apply` takes a final
+ * checkpoint and then compare-and-sets `active → applied`; `abandon` compare-and-sets
+ * `active → abandoned`. A lost compare-and-set reports the persisted state and does nothing.
+ */
+import path from 'node:path';
+import type { CheckpointResult, CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
+import type { Checkpoint } from '../checkpoint/model.js';
+import type { GitSandbox } from '../core/ports.js';
+import { ActivePlanExistsError, PlanStateChangedError } from './errors.js';
+import type { Plan, PlanState } from './model.js';
+
+/** Options of {@link PlanService.create}. */
+export interface CreatePlanOptions {
+  /** A directory inside the sandbox worktree (default: the current directory). */
+  sandbox?: string;
+  name?: string;
+  /** Make a linked worktree on branch `savepoint/<planId>` and use it as the sandbox. */
+  worktree?: boolean;
+  /** Where to put that worktree (default: `<repo>.savepoint-<planId>` next to the sandbox). */
+  worktreePath?: string;
+}
+
+/** A plan with its first checkpoint. */
+export interface CreatedPlan {
+  plan: Plan;
+  checkpoint: Checkpoint;
+}
+
+/** A plan and a summary of its checkpoints, for `plan show`. */
+export interface PlanDetails {
+  plan: Plan;
+  checkpointCount: number;
+  latestCheckpoint: Checkpoint | null;
+}
+
+export class PlanService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly checkpoints: CheckpointService,
+  ) {}
+
+  /**
+   * Creates a plan on a sandbox and takes checkpoint #1 of its starting state.
+   *
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): not a git worktree
+   * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5): `/` or the home directory
+   * @throws {ActivePlanExistsError} `PLAN_ACTIVE_EXISTS` (exit 4)
+   * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
+   */
+  async create(options: CreatePlanOptions = {}): Promise<CreatedPlan> {
+    const { store, sandboxes, clock, ids } = this.deps;
+    const planId = ids.next();
+    let sandbox = await sandboxes.open(options.sandbox ?? process.cwd());
+    if (options.worktree) {
+      const where =
+        options.worktreePath ??
+        path.join(
+          path.dirname(sandbox.path),
+          `${path.basename(sandbox.path)}.savepoint-${planId.toLowerCase()}`,
+        );
+      sandbox = await sandboxes.addWorktree(sandbox, where, `savepoint/${planId}`);
+    } else {
+      const active = store.plans.activeForSandbox(sandbox.path);
+      if (active) throw new ActivePlanExistsError(sandbox.path, active.planId);
+    }
+    const scan = await sandbox.scan();
+    try {
+      const now = clock.now().toISOString();
+      const plan: Plan = {
+        planId,
+        name: options.name ?? null,
+        sandboxPath: sandbox.path,
+        gitDir: sandbox.commonDir,
+        baseCommit: scan.head.sha,
+        state: 'active',
+        policy: {},
+        managedWorktree: options.worktree ?? false,
+        createdAt: now,
+        updatedAt: now,
+        appliedAt: null,
+      };
+      const { checkpoint } = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        { kind: 'initial', reason: 'plan created' },
+        { force: true, hooks: { before: () => store.plans.insert(plan) } },
+      );
+      return { plan, checkpoint };
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /** Plans, oldest first, optionally of one state. */
+  list(filter: { state?: PlanState } = {}): Plan[] {
+    return this.deps.store.plans.list(filter);
+  }
+
+  /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */
+  get(planId: string): Plan {
+    return this.checkpoints.plan(planId);
+  }
+
+  /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */
+  show(planId: string): PlanDetails {
+    const plan = this.get(planId);
+    const all = this.deps.store.checkpoints.list(plan.planId);
+    return { plan, checkpointCount: all.length, latestCheckpoint: all.at(-1) ?? null };
+  }
+
+  /**
+   * Takes a final checkpoint and marks the plan `applied`, in one transaction: if another
+   * process changed the plan meanwhile, nothing is recorded and the persisted state is reported.
+   *
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
+   * @throws {PlanStateChangedError} `PLAN_STATE_CHANGED` (exit 4): lost compare-and-set
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5)
+   */
+  async apply(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
+    const plan = this.checkpoints.activePlan(planId, 'apply');
+    const sandbox: GitSandbox = await this.checkpoints.openSandbox(plan);
+    const scan = await sandbox.scan();
+    try {
+      const finalCheckpoint = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        { kind: 'final', reason: 'plan applied' },
+        {
+          force: false,
+          hooks: {
+            after: () =>
+              this.transition(plan.planId, 'active', 'applied', this.deps.clock.now().toISOString()),
+          },
+        },
+      );
+      return { plan: this.get(plan.planId), finalCheckpoint };
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /**
+   * Marks the plan `abandoned`. The sandbox is left as it is.
+   *
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
+   * @throws {PlanStateChangedError} `PLAN_STATE_CHANGED` (exit 4): lost compare-and-set
+   */
+  abandon(planId: string): Plan {
+    const plan = this.checkpoints.activePlan(planId, 'abandon');
+    this.deps.store.transaction(() =>
+      this.transition(plan.planId, 'active', 'abandoned', this.deps.clock.now().toISOString()),
+    );
+    return this.get(plan.planId);
+  }
+
+  private transition(planId: string, from: PlanState, to: PlanState, at: string): void {
+    if (this.deps.store.plans.transition(planId, from, to, at)) return;
+    throw new PlanStateChangedError(planId, from, this.deps.store.plans.get(planId)?.state);
+  }
+}

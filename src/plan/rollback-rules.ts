@@ -1,0 +1,43 @@
+/**
+ * Pure rules of rollback, kept apart from I/O so they are tested over plain data.
+ */
+import type { HeadState, TreeChange } from '../core/ports.js';
+import { HeadMovedError } from './errors.js';
+
+/** `restore`: move HEAD back to the checkpoint's commit; `keep`: leave HEAD where it is. */
+export type HeadMode = 'restore' | 'keep';
+
+/** What rollback does with HEAD. */
+export type HeadAction =
+  | { action: 'unchanged' }
+  | { action: 'kept' }
+  | { action: 'move'; from: HeadState; to: HeadState };
+
+/** File counts of a rollback report. */
+export interface RestoreCounts {
+  added: number;
+  modified: number;
+  deleted: number;
+  total: number;
+}
+
+/** Counts changes by kind. */
+export function countChanges(changes: readonly TreeChange[]): RestoreCounts {
+  const counts: RestoreCounts = { added: 0, modified: 0, deleted: 0, total: changes.length };
+  for (const { change } of changes) counts[change] += 1;
+  return counts;
+}
+
+/**
+ * Decides what happens to HEAD when rolling back from `current` to the checkpoint's `recorded` HEAD.
+ * HEAD only moves within the branch it is on (or within a detached HEAD); switching branches
+ * is never what a rollback should do silently.
+ *
+ * @throws {HeadMovedError} `HEAD_MOVED` (exit 4) when HEAD is on another branch and mode is `restore`
+ */
+export function decideHead(recorded: HeadState, current: HeadState, mode: HeadMode): HeadAction {
+  if (recorded.ref === current.ref && recorded.sha === current.sha) return { action: 'unchanged' };
+  if (mode === 'keep') return { action: 'kept' };
+  if (recorded.ref !== current.ref) throw new HeadMovedError(recorded.ref, current.ref);
+  return { action: 'move', from: current, to: recorded };
+}

@@ -1,0 +1,145 @@
+/**
+ * RollbackService: `plan rollback` (DESIGN §5). Every guard runs before anything changes;
+ * then a safety checkpoint of the current state (the undo handle), then only the differing
+ * paths are rewritten, the index is set to the checkpoint's staged state, HEAD is restored.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
+import { CheckpointObjectsMissingError } from '../checkpoint/errors.js';
+import type { Checkpoint } from '../checkpoint/model.js';
+import { BusyError } from '../core/errors.js';
+import type { TreeChange } from '../core/ports.js';
+import { ConfirmationError, RollbackIncompleteError } from './errors.js';
+import { countChanges, decideHead, type HeadMode, type RestoreCounts } from './rollback-rules.js';
+
+/** What a rollback will change (dry run) or changed. */
+export interface RollbackPreview {
+  planId: string;
+  checkpointId: string;
+  restored: RestoreCounts;
+  paths: TreeChange[];
+  /** `move`: HEAD goes back to the checkpoint's commit; `kept`: `--head keep` left it; `unchanged`: already there. */
+  head: { action: 'unchanged' | 'kept' | 'move'; from: string | null; to: string | null };
+}
+
+/** The rollback report (`--json` keys of DESIGN §5b). */
+export interface RollbackReport extends RollbackPreview {
+  /** Roll back to this checkpoint to undo the rollback; null on a dry run. */
+  safetyCheckpointId: string | null;
+  dryRun: boolean;
+  /** Wall time of the whole rollback, ms. */
+  durationMs: number;
+}
+
+/** Options of {@link RollbackService.rollback}. */
+export interface RollbackRequest {
+  planId: string;
+  checkpointId: string;
+  /** Compute and return the preview; change nothing. */
+  dryRun?: boolean;
+  head?: HeadMode;
+  /**
+   * Asked once, after the preview and before any change. Resolve true to go on. Throw
+   * (e.g. {@link ConfirmationError}) to refuse without asking.
+   */
+  confirm: (preview: RollbackPreview) => Promise<boolean>;
+}
+
+export class RollbackService {
+  constructor(private readonly checkpoints: CheckpointService) {}
+
+  /**
+   * Rolls a plan's sandbox back to one of its checkpoints.
+   *
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (3) · {@link CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (3)
+   * @throws {CheckpointNotInPlanError} `CHECKPOINT_NOT_IN_PLAN` (4) · {@link PlanNotActiveError} `PLAN_NOT_ACTIVE` (4)
+   * @throws {HeadMovedError} `HEAD_MOVED` (4) · {@link PathInTheWayError} `PATH_IN_THE_WAY` (4) · `INDEX_UNMERGED` (4)
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5) · {@link BusyError} `BUSY` (6): `index.lock` held
+   * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
+   * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9)
+   */
+  async rollback(request: RollbackRequest): Promise<RollbackReport> {
+    const started = performance.now();
+    const plan = this.checkpoints.plan(request.planId);
+    const target = this.checkpoints.getInPlan(plan.planId, request.checkpointId);
+    this.checkpoints.activePlan(plan.planId, 'roll back');
+    const sandbox = await this.checkpoints.openSandbox(plan);
+    await this.assertRestorable(target, (ref) => sandbox.resolveCommit(ref));
+    if (await sandbox.indexLocked()) {
+      throw new BusyError(
+        `another git process holds the index lock of ${sandbox.path}; retry when it is done`,
+        {
+          details: { sandboxPath: sandbox.path },
+        },
+      );
+    }
+
+    const scan = await sandbox.scan();
+    try {
+      const head = decideHead(
+        { ref: target.headRef, sha: target.headSha },
+        scan.head,
+        request.head ?? 'restore',
+      );
+      const paths = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+      const preview: RollbackPreview = {
+        planId: plan.planId,
+        checkpointId: target.checkpointId,
+        restored: countChanges(paths),
+        paths,
+        head:
+          head.action === 'move'
+            ? { action: 'move', from: head.from.sha, to: head.to.sha }
+            : { action: head.action, from: scan.head.sha, to: scan.head.sha },
+      };
+      const done = (safetyCheckpointId: string | null, dryRun: boolean): RollbackReport => ({
+        ...preview,
+        safetyCheckpointId,
+        dryRun,
+        durationMs: Math.round(performance.now() - started),
+      });
+      if (request.dryRun) return done(null, true);
+      if (!(await request.confirm(preview))) throw new ConfirmationError(true);
+
+      const { checkpoint: safety } = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        {
+          kind: 'safety',
+          reason: `before rollback to ${target.checkpointId}`,
+          rollbackTarget: target.checkpointId,
+        },
+        { force: false },
+      );
+      // Refuses before writing anything (paths in the way, files changed since the scan).
+      await sandbox.checkoutTree(scan, target.treeSha);
+      try {
+        if (head.action === 'move') {
+          await sandbox.moveHead(
+            head.from,
+            head.to,
+            `savepoint: rollback to checkpoint ${target.checkpointId}`,
+          );
+        }
+        await sandbox.resetIndex(target.indexTreeSha);
+      } catch (error) {
+        throw new RollbackIncompleteError(plan.planId, safety.checkpointId, error);
+      }
+      return done(safety.checkpointId, false);
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /** @throws {CheckpointObjectsMissingError} when the ref is gone or no longer names the recorded commit */
+  private async assertRestorable(
+    target: Checkpoint,
+    resolve: (ref: string) => Promise<string | null>,
+  ): Promise<void> {
+    const commit = target.sandboxRef ? await resolve(target.sandboxRef) : null;
+    if (commit === null || commit !== target.commitSha) {
+      throw new CheckpointObjectsMissingError(target.checkpointId, target.sandboxRef);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The composition root and library entry: wires the git and SQLite adapters into the
+ * services. `Savepoint.open()` is what the CLI commands and agent frameworks call.
+ */
+import path from 'node:path';
+import { CheckpointService, type ServiceDeps } from './checkpoint/checkpoint-service.js';
+import { systemClock, ulidGenerator } from './core/defaults.js';
+import type { Clock, IdGenerator } from './core/ports.js';
+import { GitSandboxProvider } from './git/sandbox.js';
+import { PlanService } from './plan/plan-service.js';
+import { RollbackService } from './plan/rollback-service.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+/** Options of {@link Savepoint.open}. */
+export interface SavepointOptions {
+  /** A directory inside the repository whose database to use (default: the current directory). */
+  cwd?: string;
+  /** Database file; overrides the repository's `<git-common-dir>/savepoint/state.db`. */
+  db?: string;
+  /** Time source (tests pin it). */
+  clock?: Clock;
+  /** Id source. */
+  ids?: IdGenerator;
+}
+
+/** An open savepoint: plans, checkpoints and rollback over one repository's database. */
+export class Savepoint {
+  /** Absolute path of the database file in use. */
+  readonly dbPath: string;
+  readonly plans: PlanService;
+  readonly checkpoints: CheckpointService;
+  readonly rollbacks: RollbackService;
+  private readonly store: SqliteStore;
+
+  private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }) {
+    this.dbPath = dbPath;
+    this.store = deps.store;
+    this.checkpoints = new CheckpointService(deps);
+    this.plans = new PlanService(deps, this.checkpoints);
+    this.rollbacks = new RollbackService(this.checkpoints);
+  }
+
+  /**
+   * Opens the database of the repository containing `cwd` (or `db`), creating and migrating
+   * it on first use.
+   *
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): no `db` and `cwd` is not in a git worktree
+   * @throws {StoreIntegrityError} `STORE_FOREIGN` / `STORE_TOO_NEW` (exit 9)
+   */
+  static async open(options: SavepointOptions = {}): Promise<Savepoint> {
+    const sandboxes = new GitSandboxProvider();
+    const dbPath = options.db
+      ? path.resolve(options.db)
+      : SqliteStore.defaultPath((await sandboxes.open(options.cwd ?? process.cwd())).commonDir);
+    const store = SqliteStore.open(dbPath);
+    return new Savepoint(dbPath, {
+      store,
+      sandboxes,
+      clock: options.clock ?? systemClock,
+      ids: options.ids ?? ulidGenerator(),
+    });
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.store.close();
+  }
+}

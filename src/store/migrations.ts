@@ -1,0 +1,50 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` holds the number applied.
+ * Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: plans and checkpoints (DESIGN §3). decisions, operations and attempts arrive with their issues.
+  `
+  CREATE TABLE plans (
+    plan_id          TEXT PRIMARY KEY,
+    name             TEXT,
+    sandbox_path     TEXT NOT NULL,
+    git_dir          TEXT NOT NULL,
+    base_commit      TEXT,
+    state            TEXT NOT NULL CHECK (state IN ('active', 'applied', 'abandoned')),
+    policy_json      TEXT NOT NULL DEFAULT '{}',
+    managed_worktree INTEGER NOT NULL DEFAULT 0 CHECK (managed_worktree IN (0, 1)),
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    applied_at       TEXT
+  ) STRICT;
+  -- At most one active plan per sandbox, enforced by the database itself.
+  CREATE UNIQUE INDEX plans_one_active_per_sandbox ON plans (sandbox_path) WHERE state = 'active';
+  CREATE INDEX plans_state ON plans (state, plan_id);
+
+  CREATE TABLE checkpoints (
+    checkpoint_id   TEXT PRIMARY KEY,
+    plan_id         TEXT NOT NULL REFERENCES plans (plan_id),
+    seq             INTEGER NOT NULL,
+    checkpoint_type TEXT NOT NULL CHECK (checkpoint_type IN ('commit', 'patch')),
+    sandbox_ref     TEXT,
+    commit_sha      TEXT,
+    tree_sha        TEXT NOT NULL,
+    index_tree_sha  TEXT NOT NULL,
+    head_sha        TEXT,
+    head_ref        TEXT,
+    patch           BLOB,
+    decision_id     TEXT,
+    resource_id     TEXT,
+    filesystem_path TEXT NOT NULL,
+    size_bytes      INTEGER,
+    files_changed   INTEGER,
+    created_at      TEXT NOT NULL,
+    metadata_json   TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (plan_id, seq)
+  ) STRICT;
+  `,
+];
+
+/** The schema version this binary writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

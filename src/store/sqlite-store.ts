@@ -1,0 +1,240 @@
+/**
+ * SQLite repositories of the {@link Store} port. All SQL is parameterized; every row is
+ * parsed through a zod schema on the way out, so a corrupt or hand-edited row fails loudly.
+ */
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { Checkpoint, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
+import { BusyError, StoreIntegrityError } from '../core/errors.js';
+import type { CheckpointStore, PlanStore, Store } from '../core/ports.js';
+import { ActivePlanExistsError } from '../plan/errors.js';
+import { Plan, PlanPolicy, PlanState } from '../plan/model.js';
+import { defaultDatabasePath, openDatabase } from './database.js';
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text) => schema.parse(JSON.parse(text)));
+
+const PlanRow = z
+  .object({
+    plan_id: z.string(),
+    name: z.string().nullable(),
+    sandbox_path: z.string(),
+    git_dir: z.string(),
+    base_commit: z.string().nullable(),
+    state: PlanState,
+    policy_json: json(PlanPolicy),
+    managed_worktree: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    applied_at: z.string().nullable(),
+  })
+  .transform((row) =>
+    Plan.parse({
+      planId: row.plan_id,
+      name: row.name,
+      sandboxPath: row.sandbox_path,
+      gitDir: row.git_dir,
+      baseCommit: row.base_commit,
+      state: row.state,
+      policy: row.policy_json,
+      managedWorktree: row.managed_worktree === 1,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      appliedAt: row.applied_at,
+    }),
+  );
+
+const CheckpointRow = z
+  .object({
+    checkpoint_id: z.string(),
+    plan_id: z.string(),
+    seq: z.number().int(),
+    checkpoint_type: CheckpointType,
+    sandbox_ref: z.string().nullable(),
+    commit_sha: z.string().nullable(),
+    tree_sha: z.string(),
+    index_tree_sha: z.string(),
+    head_sha: z.string().nullable(),
+    head_ref: z.string().nullable(),
+    filesystem_path: z.string(),
+    size_bytes: z.number().int().nullable(),
+    files_changed: z.number().int().nullable(),
+    created_at: z.string(),
+    metadata_json: json(CheckpointMetadata),
+  })
+  .transform((row) =>
+    Checkpoint.parse({
+      checkpointId: row.checkpoint_id,
+      planId: row.plan_id,
+      seq: row.seq,
+      checkpointType: row.checkpoint_type,
+      sandboxRef: row.sandbox_ref,
+      commitSha: row.commit_sha,
+      treeSha: row.tree_sha,
+      indexTreeSha: row.index_tree_sha,
+      headSha: row.head_sha,
+      headRef: row.head_ref,
+      filesystemPath: row.filesystem_path,
+      sizeBytes: row.size_bytes,
+      filesChanged: row.files_changed,
+      createdAt: row.created_at,
+      metadata: row.metadata_json,
+    }),
+  );
+
+const CHECKPOINT_COLUMNS = `checkpoint_id, plan_id, seq, checkpoint_type, sandbox_ref, commit_sha, tree_sha,
+  index_tree_sha, head_sha, head_ref, filesystem_path, size_bytes, files_changed, created_at, metadata_json`;
+
+function parseRow<T>(schema: z.ZodType<T>, row: unknown, table: string): T {
+  const result = schema.safeParse(row);
+  if (!result.success) {
+    throw new StoreIntegrityError(
+      'STORE_CORRUPT',
+      `a ${table} row does not match the schema: ${z.prettifyError(result.error)}`,
+      {
+        details: { table },
+      },
+    );
+  }
+  return result.data;
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+class SqlitePlanStore implements PlanStore {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      insert:
+        db.prepare(`INSERT INTO plans (plan_id, name, sandbox_path, git_dir, base_commit, state, policy_json,
+        managed_worktree, created_at, updated_at, applied_at)
+        VALUES (@planId, @name, @sandboxPath, @gitDir, @baseCommit, @state, @policy, @managedWorktree, @createdAt,
+        @updatedAt, @appliedAt)`),
+      get: db.prepare('SELECT * FROM plans WHERE plan_id = ?'),
+      list: db.prepare('SELECT * FROM plans ORDER BY plan_id'),
+      listByState: db.prepare('SELECT * FROM plans WHERE state = ? ORDER BY plan_id'),
+      active: db.prepare(`SELECT * FROM plans WHERE sandbox_path = ? AND state = 'active'`),
+      transition: db.prepare(`UPDATE plans SET state = @to, updated_at = @at,
+        applied_at = CASE WHEN @to = 'applied' THEN @at ELSE applied_at END
+        WHERE plan_id = @planId AND state = @from`),
+    };
+  }
+
+  insert(plan: Plan): void {
+    try {
+      this.statements.insert.run({
+        ...plan,
+        policy: JSON.stringify(plan.policy),
+        managedWorktree: plan.managedWorktree ? 1 : 0,
+      });
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') {
+        const active = this.activeForSandbox(plan.sandboxPath);
+        if (active) throw new ActivePlanExistsError(plan.sandboxPath, active.planId);
+      }
+      throw error;
+    }
+  }
+
+  get(planId: string): Plan | undefined {
+    const row = this.statements.get.get(planId);
+    return row === undefined ? undefined : parseRow(PlanRow, row, 'plans');
+  }
+
+  list(filter: { state?: PlanState }): Plan[] {
+    const rows = filter.state ? this.statements.listByState.all(filter.state) : this.statements.list.all();
+    return rows.map((row) => parseRow(PlanRow, row, 'plans'));
+  }
+
+  activeForSandbox(sandboxPath: string): Plan | undefined {
+    const row = this.statements.active.get(sandboxPath);
+    return row === undefined ? undefined : parseRow(PlanRow, row, 'plans');
+  }
+
+  transition(planId: string, from: PlanState, to: PlanState, at: string): boolean {
+    return this.statements.transition.run({ planId, from, to, at }).changes === 1;
+  }
+}
+
+class SqliteCheckpointStore implements CheckpointStore {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      insert: db.prepare(`INSERT INTO checkpoints (${CHECKPOINT_COLUMNS})
+        VALUES (@checkpointId, @planId,
+          (SELECT coalesce(max(seq), 0) + 1 FROM checkpoints WHERE plan_id = @planId),
+          @checkpointType, @sandboxRef, @commitSha, @treeSha, @indexTreeSha, @headSha, @headRef, @filesystemPath,
+          @sizeBytes, @filesChanged, @createdAt, @metadata)
+        RETURNING ${CHECKPOINT_COLUMNS}`),
+      get: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE checkpoint_id = ?`),
+      latest: db.prepare(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq DESC LIMIT 1`,
+      ),
+      list: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq`),
+    };
+  }
+
+  insert(checkpoint: Omit<Checkpoint, 'seq'>): Checkpoint {
+    const row = this.statements.insert.get({ ...checkpoint, metadata: JSON.stringify(checkpoint.metadata) });
+    return parseRow(CheckpointRow, row, 'checkpoints');
+  }
+
+  get(checkpointId: string): Checkpoint | undefined {
+    const row = this.statements.get.get(checkpointId);
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
+  }
+
+  latest(planId: string): Checkpoint | undefined {
+    const row = this.statements.latest.get(planId);
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
+  }
+
+  list(planId: string): Checkpoint[] {
+    return this.statements.list.all(planId).map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
+  }
+}
+
+/** The {@link Store} port over one better-sqlite3 connection. */
+export class SqliteStore implements Store {
+  readonly plans: PlanStore;
+  readonly checkpoints: CheckpointStore;
+
+  private constructor(private readonly db: Database.Database) {
+    this.plans = new SqlitePlanStore(db);
+    this.checkpoints = new SqliteCheckpointStore(db);
+  }
+
+  /**
+   * Opens the database file (see `openDatabase` for pragmas and checks).
+   *
+   * @param file absolute path, e.g. from {@link defaultDatabasePath}
+   * @throws {StoreIntegrityError} foreign or newer database; nothing is written
+   */
+  static open(file: string): SqliteStore {
+    return new SqliteStore(openDatabase(file));
+  }
+
+  /** Path of the database of the repository whose common git dir is `gitCommonDir`. */
+  static defaultPath(gitCommonDir: string): string {
+    return defaultDatabasePath(gitCommonDir);
+  }
+
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_BUSY') {
+        throw new BusyError('the savepoint database is locked by another process; retry', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
