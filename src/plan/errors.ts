@@ -69,16 +69,22 @@ export class HeadMovedError extends SavepointError {
 /** Rollback needs a confirmation it did not get (exit 8, `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED`). */
 export class ConfirmationError extends SavepointError {
   constructor(declined: boolean) {
-    super(
-      declined ? 'CONFIRMATION_DECLINED' : 'CONFIRMATION_REQUIRED',
-      ExitCode.confirmationRequired,
-      declined
-        ? 'rollback cancelled; nothing was changed'
-        : 'rollback needs confirmation: pass --yes (or run on a terminal)',
-      {
-        hint: declined ? undefined : 'preview first with --dry-run, then pass --yes',
-      } as SavepointErrorOptions,
-    );
+    if (declined) {
+      super(
+        'CONFIRMATION_DECLINED',
+        ExitCode.confirmationRequired,
+        'rollback cancelled; nothing was changed',
+      );
+    } else {
+      super(
+        'CONFIRMATION_REQUIRED',
+        ExitCode.confirmationRequired,
+        'rollback needs confirmation: pass --yes (or run on a terminal)',
+        {
+          hint: 'preview first with --dry-run, then pass --yes',
+        },
+      );
+    }
   }
 }
 

@@ -27,7 +27,7 @@ export interface RollbackReport extends RollbackPreview {
   /** Roll back to this checkpoint to undo the rollback; null on a dry run. */
   safetyCheckpointId: string | null;
   dryRun: boolean;
-  /** Wall time of the whole rollback, ms. */
+  /** Wall time of the rollback, ms, not counting the wait for confirmation. */
   durationMs: number;
 }
 
@@ -60,6 +60,8 @@ export class RollbackService {
    */
   async rollback(request: RollbackRequest): Promise<RollbackReport> {
     const started = performance.now();
+    // Time spent waiting for a human to confirm is not the rollback's duration.
+    let waitedMs = 0;
     const plan = this.checkpoints.plan(request.planId);
     const target = this.checkpoints.getInPlan(plan.planId, request.checkpointId);
     this.checkpoints.activePlan(plan.planId, 'roll back');
@@ -96,10 +98,12 @@ export class RollbackService {
         ...preview,
         safetyCheckpointId,
         dryRun,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(performance.now() - started - waitedMs),
       });
       if (request.dryRun) return done(null, true);
+      const asked = performance.now();
       if (!(await request.confirm(preview))) throw new ConfirmationError(true);
+      waitedMs = performance.now() - asked;
 
       const { checkpoint: safety } = await this.checkpoints.record(
         plan,
