@@ -3,8 +3,13 @@
  * services. `Savepoint.open()` is what the CLI commands and agent frameworks call.
  */
 import path from 'node:path';
-import { CheckpointService, type ServiceDeps } from './checkpoint/checkpoint-service.js';
+import {
+  CheckpointService,
+  DEFAULT_UNTRACKED_SIZE_CAP,
+  type ServiceDeps,
+} from './checkpoint/checkpoint-service.js';
 import { systemClock, ulidGenerator } from './core/defaults.js';
+import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
 import { GitSandboxProvider } from './git/sandbox.js';
 import { PlanService } from './plan/plan-service.js';
@@ -21,6 +26,22 @@ export interface SavepointOptions {
   clock?: Clock;
   /** Id source. */
   ids?: IdGenerator;
+  /**
+   * Untracked files larger than this many bytes are skipped by snapshots (reported, never
+   * hashed into the object store). Default: `SAVEPOINT_UNTRACKED_SIZE_CAP` if set, else 100 MiB.
+   */
+  untrackedSizeCap?: number;
+}
+
+/** The size cap from the environment, if it is a non-negative integer. */
+function envSizeCap(): number | undefined {
+  const raw = process.env.SAVEPOINT_UNTRACKED_SIZE_CAP;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new UsageError(`SAVEPOINT_UNTRACKED_SIZE_CAP must be a whole number of bytes, got "${raw}"`);
+  }
+  return value;
 }
 
 /** An open savepoint: plans, checkpoints and rollback over one repository's database. */
@@ -48,6 +69,7 @@ export class Savepoint {
    * @throws {StoreIntegrityError} `STORE_FOREIGN` / `STORE_TOO_NEW` (exit 9)
    */
   static async open(options: SavepointOptions = {}): Promise<Savepoint> {
+    const untrackedSizeCap = options.untrackedSizeCap ?? envSizeCap() ?? DEFAULT_UNTRACKED_SIZE_CAP;
     const sandboxes = new GitSandboxProvider();
     const dbPath = options.db
       ? path.resolve(options.db)
@@ -58,6 +80,7 @@ export class Savepoint {
       sandboxes,
       clock: options.clock ?? systemClock,
       ids: options.ids ?? ulidGenerator(),
+      scanOptions: { untrackedSizeCap },
     });
   }
 

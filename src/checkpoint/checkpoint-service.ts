@@ -4,7 +4,16 @@
  * which plan, deduplication, the ref name, and recording the row atomically.
  */
 import { SandboxInvalidError } from '../core/errors.js';
-import type { Clock, GitSandbox, IdGenerator, SandboxProvider, SnapshotScan, Store } from '../core/ports.js';
+import type {
+  Clock,
+  GitSandbox,
+  IdGenerator,
+  SandboxProvider,
+  ScanOptions,
+  SkippedPath,
+  SnapshotScan,
+  Store,
+} from '../core/ports.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
 import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
@@ -19,10 +28,12 @@ export interface CheckpointRequest {
   force?: boolean;
 }
 
-/** A checkpoint and whether it was reused because nothing changed since it was taken. */
+/** A checkpoint, whether it was reused because nothing changed since it was taken, and what the snapshot left out. */
 export interface CheckpointResult {
   checkpoint: Checkpoint;
   deduplicated: boolean;
+  /** Nested repositories and untracked files over the size cap, as found by this snapshot. */
+  skipped: SkippedPath[];
 }
 
 /** Hooks run inside the write transaction that records a checkpoint (all or nothing). */
@@ -39,7 +50,12 @@ export interface ServiceDeps {
   sandboxes: SandboxProvider;
   clock: Clock;
   ids: IdGenerator;
+  /** How snapshots are taken (e.g. the untracked file size cap). */
+  scanOptions: ScanOptions;
 }
+
+/** Untracked files larger than this are skipped by snapshots unless configured otherwise: 100 MiB. */
+export const DEFAULT_UNTRACKED_SIZE_CAP = 100 * 1024 * 1024;
 
 /** `refs/savepoint/<planId>/<checkpointId>`: keeps a checkpoint commit reachable through `git gc`. */
 export function checkpointRef(planId: string, checkpointId: string): string {
@@ -59,6 +75,11 @@ export function sameState(checkpoint: Checkpoint, scan: SnapshotScan): boolean {
 export class CheckpointService {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /** How this service's snapshots are taken; rollback's safety scan uses the same. */
+  get scanOptions(): ScanOptions {
+    return this.deps.scanOptions;
+  }
+
   /**
    * Takes a checkpoint of the plan's sandbox (DESIGN §4). Returns the latest checkpoint with
    * `deduplicated: true` when worktree, index and HEAD are unchanged since it, unless `force`.
@@ -71,7 +92,7 @@ export class CheckpointService {
   async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointResult> {
     const plan = this.activePlan(planId, 'checkpoint');
     const sandbox = await this.openSandbox(plan);
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(this.deps.scanOptions);
     try {
       const metadata: CheckpointMetadata = { kind: 'manual' };
       if (request.reason !== undefined) metadata.reason = request.reason;
@@ -103,7 +124,7 @@ export class CheckpointService {
         this.assertStillActive(plan.planId);
         hooks.after?.(latest);
       });
-      return { checkpoint: latest, deduplicated: true };
+      return { checkpoint: latest, deduplicated: true, skipped: [...scan.skipped] };
     }
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
@@ -130,12 +151,12 @@ export class CheckpointService {
           sizeBytes: null,
           filesChanged: null,
           createdAt: clock.now().toISOString(),
-          metadata,
+          metadata: scan.skipped.length > 0 ? { ...metadata, skipped: [...scan.skipped] } : metadata,
         });
         hooks.after?.(row);
         return row;
       });
-      return { checkpoint, deduplicated: false };
+      return { checkpoint, deduplicated: false, skipped: [...scan.skipped] };
     } catch (error) {
       await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
       throw error;

@@ -67,7 +67,10 @@ export class PathInTheWayError extends SavepointError {
       `rollback stopped, nothing restored: ${what}: ${paths.join(', ')}`,
       {
         details: { paths, reason },
-        hint: reason === 'untracked' ? 'move those files away and retry' : 'retry the rollback',
+        hint:
+          reason === 'untracked'
+            ? 'move those files away and retry, or pass --force to have savepoint move them aside'
+            : 'retry the rollback',
       },
     );
   }

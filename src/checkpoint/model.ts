@@ -9,6 +9,14 @@ export type CheckpointType = z.infer<typeof CheckpointType>;
 export const CheckpointKind = z.enum(['manual', 'initial', 'final', 'safety']);
 export type CheckpointKind = z.infer<typeof CheckpointKind>;
 
+/** A path the snapshot left out on purpose (see `SkippedPath` in the ports). */
+export const SkippedPath = z.object({
+  path: z.string(),
+  reason: z.enum(['nested-repository', 'too-large']),
+  sizeBytes: z.number().int().nonnegative().optional(),
+});
+export type SkippedPath = z.infer<typeof SkippedPath>;
+
 /** Free-form, auditable context of a checkpoint (stored as `metadata_json`). */
 export const CheckpointMetadata = z.looseObject({
   kind: CheckpointKind,
@@ -17,6 +25,8 @@ export const CheckpointMetadata = z.looseObject({
   phase: z.string().max(256).optional(),
   /** For a safety checkpoint: the checkpoint the rollback went to. */
   rollbackTarget: z.string().optional(),
+  /** Paths this checkpoint does not contain on purpose: nested repositories, files over the size cap. */
+  skipped: z.array(SkippedPath).optional(),
 });
 export type CheckpointMetadata = z.infer<typeof CheckpointMetadata>;
 

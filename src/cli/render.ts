@@ -54,3 +54,9 @@ export function age(iso: string, now = Date.now()): string {
 
 /** One letter per change kind, as git prints them. */
 export const changeLetter = { added: 'A', modified: 'M', deleted: 'D' } as const;
+
+/** Why a snapshot left a path out, for humans. */
+export function skipReason(entry: { reason: 'nested-repository' | 'too-large'; sizeBytes?: number }): string {
+  if (entry.reason === 'nested-repository') return 'nested repository, never entered';
+  return `untracked file of ${entry.sizeBytes ?? '?'} bytes, over the size cap (SAVEPOINT_UNTRACKED_SIZE_CAP)`;
+}

@@ -12,15 +12,40 @@ export interface HeadState {
   readonly sha: string | null;
 }
 
+/**
+ * A path a snapshot left out on purpose: a nested repository (a directory holding `.git`,
+ * never entered) or an untracked file larger than the size cap (never hashed).
+ */
+export interface SkippedPath {
+  readonly path: string;
+  readonly reason: 'nested-repository' | 'too-large';
+  /** Size of a too-large file, bytes. */
+  readonly sizeBytes?: number;
+}
+
+/** Options of {@link GitSandbox.scan}. */
+export interface ScanOptions {
+  /** Untracked files larger than this many bytes are skipped, not hashed. */
+  untrackedSizeCap: number;
+}
+
 /** The state of a sandbox captured as trees, before it is (maybe) recorded as a checkpoint. */
 export interface SnapshotScan {
-  /** Tree of every non-ignored file in the worktree, as `git add -A` would stage it. */
+  /** Tree of every non-ignored file in the worktree, byte-exact (no content conversion). */
   readonly treeSha: string;
   /** Tree of the real index (the user's staged state). */
   readonly indexTreeSha: string;
   readonly head: HeadState;
-  /** Removes the private index file behind this scan. Idempotent. */
+  /** What the worktree tree leaves out, and why. */
+  readonly skipped: readonly SkippedPath[];
+  /** Releases the private index behind this scan (keeping it as the next scan's stat cache). Idempotent. */
   dispose(): Promise<void>;
+}
+
+/** A file rollback moved out of the way (`--force`), and where it went. */
+export interface MovedAside {
+  readonly path: string;
+  readonly movedTo: string;
 }
 
 /** One path that differs between two trees, seen from the first tree. */
@@ -39,7 +64,7 @@ export interface GitSandbox {
 
   head(): Promise<HeadState>;
   /** Captures worktree, index and HEAD as trees without touching them. Caller must `dispose()` the scan. */
-  scan(): Promise<SnapshotScan>;
+  scan(options: ScanOptions): Promise<SnapshotScan>;
   /** Writes the checkpoint commit (and its index commit) for a scan; returns the commit id. */
   commitScan(scan: SnapshotScan, message: string): Promise<string>;
   /** Creates `ref` at `sha`; fails if the ref exists. */
@@ -52,6 +77,11 @@ export interface GitSandbox {
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
   /** Rewrites only the worktree paths that differ between `scan.treeSha` and `toTree`. */
   checkoutTree(scan: SnapshotScan, toTree: string): Promise<void>;
+  /**
+   * Moves files that are not in any snapshot (ignored, nested-repository or too-large files)
+   * out of the worktree into savepoint's own directory under `label`, keeping their paths.
+   */
+  moveAside(paths: readonly string[], label: string): Promise<MovedAside[]>;
   /** Sets the real index to `indexTree`, keeping stat data of unchanged entries. */
   resetIndex(indexTree: string): Promise<void>;
   /** Moves HEAD (or its branch) from `current` to `target` with a compare-and-set; `reason` goes to the reflog. */

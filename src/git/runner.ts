@@ -58,6 +58,10 @@ export interface GitRunOptions {
   indexFile?: string;
   /** Non-zero exit codes that are answers, not failures (e.g. 1 from `rev-parse --verify -q`). */
   allowExit?: readonly number[];
+  /** Extra environment (e.g. the raw view's `GIT_DIR`, `GIT_WORK_TREE`, `GIT_OBJECT_DIRECTORY`). */
+  env?: Readonly<Record<string, string>>;
+  /** Extra `-c name=value` settings, after savepoint's defaults (so they win). */
+  config?: readonly string[];
 }
 
 /** Result of one git call. `stdout` is untrimmed. */
@@ -80,7 +84,7 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
   const config: Partial<SimpleGitOptions> = {
     baseDir: options.cwd,
     trimmed: false,
-    config: CONFIG,
+    config: options.config ? [...CONFIG, ...options.config] : CONFIG,
     unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
     errors(error, result) {
       exitCode = result.exitCode;
@@ -90,7 +94,11 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
       return Buffer.from(stderr || `git exited with ${result.exitCode}`);
     },
   };
-  const env = options.indexFile ? { ...gitEnv(), GIT_INDEX_FILE: options.indexFile } : gitEnv();
+  const env = {
+    ...gitEnv(),
+    ...options.env,
+    ...(options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {}),
+  };
   try {
     const stdout = await simpleGit(config)
       .env(env)

@@ -3,7 +3,7 @@
  * worktree into trees and commits without touching it, and restores one path-by-path.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, realpath, stat, utimes } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
@@ -14,23 +14,45 @@ import {
   SandboxInvalidError,
   SandboxRefusedError,
 } from '../core/errors.js';
-import type { GitSandbox, HeadState, SandboxProvider, SnapshotScan, TreeChange } from '../core/ports.js';
+import type {
+  GitSandbox,
+  HeadState,
+  MovedAside,
+  SandboxProvider,
+  ScanOptions,
+  SkippedPath,
+  SnapshotScan,
+  TreeChange,
+} from '../core/ports.js';
+import { attributesConvert, autocrlfConverts, ensureRawView, RAW_CONFIG } from './raw-view.js';
 import { type GitRunOptions, runGit } from './runner.js';
 import { trackTempFile } from './temp-files.js';
 
-/** A scan backed by a private index file that matches the worktree at scan time. */
+/** A scan backed by a private (raw-view) index file that matches the worktree at scan time. */
 class GitScan implements SnapshotScan {
+  private released = false;
+
   constructor(
     readonly treeSha: string,
     readonly indexTreeSha: string,
     readonly head: HeadState,
+    readonly skipped: readonly SkippedPath[],
+    /** Raw-view index: every non-ignored, non-skipped file, with fresh stat data. */
     readonly indexFile: string,
-    private readonly remove: () => Promise<void>,
+    private readonly release: () => Promise<void>,
   ) {}
 
-  dispose(): Promise<void> {
-    return this.remove();
+  async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.release();
   }
+}
+
+/** Size of a file in bytes, or undefined when it is not a regular file. */
+async function fileSize(file: string): Promise<number | undefined> {
+  const info = await lstat(file).catch(() => undefined);
+  return info?.isFile() ? info.size : undefined;
 }
 
 const LOCK_MESSAGE = /Unable to create '.*\.lock': File exists/;
@@ -47,19 +69,56 @@ function pathsFromGitError(stderr: string): string[] {
   return [...paths];
 }
 
+/** Where a worktree's git state lives. */
+interface WorktreeLayout {
+  /** This worktree's own git dir (differs from `commonDir` in a linked worktree). */
+  gitDir: string;
+  /** The real index file of this worktree. */
+  indexFile: string;
+  /** The repository's object database. */
+  objectsDir: string;
+  /** `sha1` or `sha256`. */
+  objectFormat: string;
+}
+
 /** A git worktree, opened by {@link GitSandboxProvider.open}. */
 export class GitWorktree implements GitSandbox {
+  private rawView: Promise<string> | undefined;
+
   constructor(
     readonly path: string,
     readonly commonDir: string,
-    /** This worktree's own git dir (differs from `commonDir` in a linked worktree). */
-    private readonly gitDir: string,
-    /** The real index file of this worktree. */
-    private readonly indexFile: string,
+    private readonly layout: WorktreeLayout,
   ) {}
+
+  /** savepoint's per-worktree directory inside the git dir (temp indexes, raw view, moved-aside files). */
+  private get ownDir(): string {
+    return path.join(this.layout.gitDir, 'savepoint');
+  }
+
+  /** The raw index kept between scans as savepoint's own stat cache (see {@link scan}). */
+  private get rawIndexFile(): string {
+    return path.join(this.ownDir, 'raw-index');
+  }
 
   private git(args: readonly string[], options: Omit<GitRunOptions, 'cwd'> = {}) {
     return runGit(args, { cwd: this.path, ...options });
+  }
+
+  /** Runs git through the raw view: same worktree and objects, no content conversion. */
+  private async raw(args: readonly string[], options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'> = {}) {
+    this.rawView ??= ensureRawView({
+      gitDir: this.layout.gitDir,
+      commonDir: this.commonDir,
+      objectFormat: this.layout.objectFormat,
+    });
+    const rawDir = await this.rawView;
+    return runGit(args, {
+      cwd: this.path,
+      ...options,
+      config: RAW_CONFIG,
+      env: { GIT_DIR: rawDir, GIT_WORK_TREE: this.path, GIT_OBJECT_DIRECTORY: this.layout.objectsDir },
+    });
   }
 
   async head(): Promise<HeadState> {
@@ -70,34 +129,151 @@ export class GitWorktree implements GitSandbox {
     return { ref: ref.stdout.trim() || null, sha: sha.stdout.trim() || null };
   }
 
-  async scan(): Promise<SnapshotScan> {
-    const dir = path.join(this.gitDir, 'savepoint-tmp');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `index-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const remove = trackTempFile(file);
+  /**
+   * Snapshots the worktree without touching it (DESIGN §4):
+   *
+   * - the index tree: `write-tree` of a private copy of the real index;
+   * - the worktree tree: `add -A` and `write-tree` through the raw view on a private index.
+   *   That index starts from the previous scan's raw index (savepoint's own stat cache, so
+   *   the cost is O(changed files)); on the first scan of a worktree, from the real index if
+   *   no content conversion is configured (then its blobs are the raw bytes), else empty
+   *   (every file hashed once).
+   *
+   * Nested repositories and untracked files over `untrackedSizeCap` are excluded and reported.
+   * The real index is copied with its mtime, so git's racy-entry check (entries as new as the
+   * index file are re-hashed) behaves exactly as for the real index.
+   */
+  async scan(options: ScanOptions): Promise<SnapshotScan> {
+    const tmp = path.join(this.ownDir, 'tmp');
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
+    const stamp = `${process.pid}-${randomBytes(6).toString('hex')}`;
+    const indexCopy = path.join(tmp, `index-${stamp}`);
+    const rawIndex = path.join(tmp, `raw-${stamp}`);
+    const removeCopy = trackTempFile(indexCopy);
+    const removeRaw = trackTempFile(rawIndex);
     try {
       const headPromise = this.head();
-      // Seed from the real index so git's stat cache makes `add -A` O(changed files). Keeping
-      // the original mtime keeps git's racy-entry check (entries as new as the index file are
-      // re-hashed) exactly as it is for the real index.
-      const original = await stat(this.indexFile).catch(() => undefined);
-      if (original) {
-        await copyFile(this.indexFile, file);
-        await utimes(file, original.atime, original.mtime);
+      const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
+      const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
+      const indexTreeSha = await this.writeTree(indexCopy, 'real');
+      if (!seeded && indexed && (await this.conversionFree())) await rename(indexCopy, rawIndex);
+      const skipped = await this.findSkipped(rawIndex, options.untrackedSizeCap);
+      const excludes = skipped.map((entry) => `:(exclude,literal)${entry.path}`);
+      try {
+        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
+      } catch (error) {
+        if (!seeded) throw error;
+        // A stale or damaged stat cache is only a cache: start over from nothing.
+        await rm(rawIndex, { force: true });
+        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
       }
-      const indexTreeSha = await this.writeTree(file);
-      await this.git(['add', '-A', '--', '.'], { indexFile: file });
-      const treeSha = await this.writeTree(file);
-      return new GitScan(treeSha, indexTreeSha, await headPromise, file, remove);
+      const treeSha = await this.writeTree(rawIndex, 'raw');
+      await removeCopy();
+      const keep = async () => {
+        // Any index git wrote is a valid stat cache for the next scan; rename is atomic.
+        await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
+        await removeRaw();
+      };
+      return new GitScan(treeSha, indexTreeSha, await headPromise, skipped, rawIndex, keep);
     } catch (error) {
-      await remove();
+      await removeCopy();
+      await removeRaw();
       throw error;
     }
   }
 
-  private async writeTree(indexFile: string): Promise<string> {
+  /** Copies `from` to `to` with its atime/mtime; false when `from` does not exist. */
+  private async copyKeepingMtime(from: string, to: string): Promise<boolean> {
+    const original = await stat(from).catch(() => undefined);
+    if (!original) return false;
+    await copyFile(from, to);
+    await utimes(to, original.atime, original.mtime);
+    return true;
+  }
+
+  /**
+   * True when git stores every file as its exact bytes here: `core.autocrlf` off and no
+   * attributes file (in-tree, `info/attributes`, global, system) sets a converting attribute.
+   * Only then may the real index's blobs seed the raw index.
+   */
+  private async conversionFree(): Promise<boolean> {
+    const autocrlf = await this.git(['config', '--get', 'core.autocrlf'], { allowExit: [1] });
+    if (autocrlfConverts(autocrlf.stdout.trim() || null)) return false;
+    const globalFile = await this.git(['config', '--path', '--get', 'core.attributesFile'], {
+      allowExit: [1],
+    });
+    const xdg = process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
+    const inTree = await this.git([
+      'ls-files',
+      '-z',
+      '-c',
+      '-o',
+      '--exclude-standard',
+      '--',
+      ':(glob)**/.gitattributes',
+    ]);
+    const files = [
+      ...inTree.stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((name) => path.join(this.path, name)),
+      path.join(this.commonDir, 'info', 'attributes'),
+      globalFile.stdout.trim() || path.join(xdg, 'git', 'attributes'),
+      '/etc/gitattributes',
+    ];
+    for (const file of files) {
+      const content = await readFile(file, 'utf8').catch(() => '');
+      if (attributesConvert(content)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Untracked paths (relative to the raw index) a snapshot must leave alone: nested
+   * repositories (a directory holding `.git`, a directory or a file) and files over the cap.
+   */
+  private async findSkipped(rawIndex: string, cap: number): Promise<SkippedPath[]> {
+    const { stdout } = await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], {
+      indexFile: rawIndex,
+    });
+    const skipped = new Map<string, SkippedPath>();
+    const hasGit = new Map<string, boolean>();
+    const nestedRoot = async (file: string): Promise<string | undefined> => {
+      const parts = file.split('/');
+      for (let depth = 1; depth < parts.length; depth++) {
+        const dir = parts.slice(0, depth).join('/');
+        let found = hasGit.get(dir);
+        if (found === undefined) {
+          found = await lstat(path.join(this.path, dir, '.git')).then(
+            () => true,
+            () => false,
+          );
+          hasGit.set(dir, found);
+        }
+        if (found) return dir;
+      }
+      return undefined;
+    };
+    for (const entry of stdout.split('\0')) {
+      if (!entry) continue;
+      // git lists a directory it recognises as a repository as "dir/" and does not enter it.
+      const root = entry.endsWith('/') ? entry.slice(0, -1) : await nestedRoot(entry);
+      if (root !== undefined) {
+        skipped.set(root, { path: root, reason: 'nested-repository' });
+        continue;
+      }
+      const size = await fileSize(path.join(this.path, entry));
+      if (size !== undefined && size > cap)
+        skipped.set(entry, { path: entry, reason: 'too-large', sizeBytes: size });
+    }
+    return [...skipped.values()];
+  }
+
+  private async writeTree(indexFile: string, view: 'real' | 'raw'): Promise<string> {
     try {
-      return (await this.git(['write-tree'], { indexFile })).stdout.trim();
+      const run =
+        view === 'raw' ? this.raw(['write-tree'], { indexFile }) : this.git(['write-tree'], { indexFile });
+      return (await run).stdout.trim();
     } catch (error) {
       if (error instanceof GitCommandError && /unmerged/i.test(String(error.details.stderr))) {
         throw new UnmergedIndexError(this.path);
@@ -178,7 +354,7 @@ export class GitWorktree implements GitSandbox {
       // paths that differ, refuses to overwrite files absent from the index (ignored files),
       // refuses entries whose file changed since the scan, and checks all that before it
       // writes anything (git-read-tree(1), "Two Tree Merge").
-      await this.git(['read-tree', '-u', '-m', scan.treeSha, toTree], { indexFile: scan.indexFile });
+      await this.raw(['read-tree', '-u', '-m', scan.treeSha, toTree], { indexFile: scan.indexFile });
     } catch (error) {
       if (error instanceof GitCommandError) {
         const stderr = String(error.details.stderr);
@@ -189,6 +365,22 @@ export class GitWorktree implements GitSandbox {
       }
       throw error;
     }
+  }
+
+  async moveAside(paths: readonly string[], label: string): Promise<MovedAside[]> {
+    const moved: MovedAside[] = [];
+    for (const file of paths) {
+      const from = path.join(this.path, file);
+      const to = path.join(this.ownDir, 'aside', label, file);
+      await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
+      await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+        await rm(from, { recursive: true, force: true });
+      });
+      moved.push({ path: file, movedTo: to });
+    }
+    return moved;
   }
 
   async resetIndex(indexTree: string): Promise<void> {
@@ -224,7 +416,7 @@ export class GitWorktree implements GitSandbox {
   }
 
   async indexLocked(): Promise<boolean> {
-    return stat(`${this.indexFile}.lock`).then(
+    return stat(`${this.layout.indexFile}.lock`).then(
       () => true,
       () => false,
     );
@@ -264,6 +456,9 @@ export class GitSandboxProvider implements SandboxProvider {
           '--git-common-dir',
           '--git-path',
           'index',
+          '--git-path',
+          'objects',
+          '--show-object-format',
         ],
         { cwd: absolute },
       );
@@ -276,8 +471,8 @@ export class GitSandboxProvider implements SandboxProvider {
         details: { path: absolute },
       });
     }
-    const [toplevel, gitDir, commonDir, indexFile] = lines;
-    if (!toplevel || !gitDir || !commonDir || !indexFile) {
+    const [toplevel, gitDir, commonDir, indexFile, objectsDir, objectFormat] = lines;
+    if (!toplevel || !gitDir || !commonDir || !indexFile || !objectsDir || !objectFormat) {
       throw new SandboxInvalidError(`${absolute} is not inside a git worktree`, {
         details: { path: absolute },
       });
@@ -292,7 +487,7 @@ export class GitSandboxProvider implements SandboxProvider {
         },
       );
     }
-    return new GitWorktree(top, await realpath(commonDir), gitDir, indexFile);
+    return new GitWorktree(top, await realpath(commonDir), { gitDir, indexFile, objectsDir, objectFormat });
   }
 
   async addWorktree(from: GitSandbox, dir: string, branch: string): Promise<GitSandbox> {

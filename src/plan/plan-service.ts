@@ -64,7 +64,7 @@ export class PlanService {
       const active = store.plans.activeForSandbox(sandbox.path);
       if (active) throw new ActivePlanExistsError(sandbox.path, active.planId);
     }
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(this.deps.scanOptions);
     try {
       const now = clock.now().toISOString();
       const plan: Plan = {
@@ -122,7 +122,7 @@ export class PlanService {
   async apply(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
     const plan = this.checkpoints.activePlan(planId, 'apply');
     const sandbox: GitSandbox = await this.checkpoints.openSandbox(plan);
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(this.deps.scanOptions);
     try {
       const finalCheckpoint = await this.checkpoints.record(
         plan,

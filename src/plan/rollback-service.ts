@@ -5,10 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
-import { CheckpointObjectsMissingError } from '../checkpoint/errors.js';
+import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
 import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
-import type { TreeChange } from '../core/ports.js';
+import type { MovedAside, SkippedPath, TreeChange } from '../core/ports.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
 import { countChanges, decideHead, type HeadMode, type RestoreCounts } from './rollback-rules.js';
 
@@ -26,6 +26,10 @@ export interface RollbackPreview {
 export interface RollbackReport extends RollbackPreview {
   /** Roll back to this checkpoint to undo the rollback; null on a dry run. */
   safetyCheckpointId: string | null;
+  /** Unsnapshotted files that stood where the checkpoint has files, moved aside by `force`. */
+  movedAside: MovedAside[];
+  /** What the safety snapshot left out (nested repositories, files over the size cap); rollback did not touch them. */
+  skipped: SkippedPath[];
   dryRun: boolean;
   /** Wall time of the rollback, ms, not counting the wait for confirmation. */
   durationMs: number;
@@ -38,6 +42,11 @@ export interface RollbackRequest {
   /** Compute and return the preview; change nothing. */
   dryRun?: boolean;
   head?: HeadMode;
+  /**
+   * When an ignored (or otherwise unsnapshotted) file stands where the checkpoint has a file,
+   * move it aside into savepoint's directory instead of stopping with PATH_IN_THE_WAY.
+   */
+  force?: boolean;
   /**
    * Asked once, after the preview and before any change. Resolve true to go on. Throw
    * (e.g. {@link ConfirmationError}) to refuse without asking.
@@ -76,7 +85,7 @@ export class RollbackService {
       );
     }
 
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(this.checkpoints.scanOptions);
     try {
       const head = decideHead(
         { ref: target.headRef, sha: target.headSha },
@@ -94,9 +103,12 @@ export class RollbackService {
             ? { action: 'move', from: head.from.sha, to: head.to.sha }
             : { action: head.action, from: scan.head.sha, to: scan.head.sha },
       };
+      let movedAside: MovedAside[] = [];
       const done = (safetyCheckpointId: string | null, dryRun: boolean): RollbackReport => ({
         ...preview,
         safetyCheckpointId,
+        movedAside,
+        skipped: [...scan.skipped],
         dryRun,
         durationMs: Math.round(performance.now() - started - waitedMs),
       });
@@ -117,7 +129,14 @@ export class RollbackService {
         { force: false },
       );
       // Refuses before writing anything (paths in the way, files changed since the scan).
-      await sandbox.checkoutTree(scan, target.treeSha);
+      try {
+        await sandbox.checkoutTree(scan, target.treeSha);
+      } catch (error) {
+        if (!(request.force && error instanceof PathInTheWayError && error.details.reason === 'untracked'))
+          throw error;
+        movedAside = await sandbox.moveAside(error.details.paths as string[], safety.checkpointId);
+        await sandbox.checkoutTree(scan, target.treeSha);
+      }
       try {
         if (head.action === 'move') {
           await sandbox.moveHead(

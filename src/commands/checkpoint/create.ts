@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
-import type { Checkpoint } from '../../checkpoint/model.js';
+import type { Checkpoint, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
-import { short } from '../../cli/render.js';
+import { short, skipReason } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`. */
-export type CheckpointCreateResult = Checkpoint & { deduplicated: boolean };
+export type CheckpointCreateResult = Checkpoint & { deduplicated: boolean; skipped: SkippedPath[] };
 
 export default class CheckpointCreate extends SavepointCommand<CheckpointCreateResult> {
   static override summary = "Take a checkpoint of the plan's sandbox: worktree, index and HEAD.";
@@ -36,7 +36,8 @@ checkpoint, that one is returned with deduplicated: true (--force makes a new on
     if (flags.reason !== undefined) request.reason = flags.reason;
     if (flags.tool !== undefined) request.tool = flags.tool;
     if (flags.phase !== undefined) request.phase = flags.phase;
-    const { checkpoint, deduplicated } = await savepoint.checkpoints.create(flags.plan, request);
+    const { checkpoint, deduplicated, skipped } = await savepoint.checkpoints.create(flags.plan, request);
+    for (const entry of skipped) this.note(`skipped ${entry.path}: ${skipReason(entry)}`);
     if (deduplicated) {
       this.say(
         `No change since checkpoint #${checkpoint.seq} ${checkpoint.checkpointId}; reusing it (deduplicated)`,
@@ -46,6 +47,6 @@ checkpoint, that one is returned with deduplicated: true (--force makes a new on
         `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (tree ${short(checkpoint.treeSha)})`,
       );
     }
-    return { ...checkpoint, deduplicated };
+    return { ...checkpoint, deduplicated, skipped };
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SavepointCommand } from '../../cli/base-command.js';
-import { changeLetter, color, short } from '../../cli/render.js';
+import { changeLetter, color, short, skipReason } from '../../cli/render.js';
 import { ConfirmationError } from '../../plan/errors.js';
 import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
 
@@ -55,6 +55,10 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
   static override flags = {
     'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+    force: Flags.boolean({
+      summary:
+        'Move ignored files that stand where the checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
+    }),
     head: Flags.string({
       summary: 'restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is.',
       options: ['restore', 'keep'] as const,
@@ -70,8 +74,11 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       checkpointId: args.checkpoint,
       dryRun: flags['dry-run'],
       head: flags.head as 'restore' | 'keep',
+      force: flags.force,
       confirm: (preview) => this.confirm(preview, flags.yes),
     });
+    for (const entry of report.skipped)
+      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
     if (report.dryRun) {
       this.say(
         `Dry run: rolling back plan ${report.planId} to checkpoint ${report.checkpointId} would restore`,
@@ -81,6 +88,7 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
     } else {
       this.say(`Rolled back plan ${report.planId} to checkpoint ${report.checkpointId}`);
       this.say(`  restored ${describe(report).join('\n  ')}`);
+      for (const { path, movedTo } of report.movedAside) this.say(`  moved aside ${path} → ${movedTo}`);
       this.say(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
       this.say(
         `  undo with: ${this.config.bin} plan rollback ${report.planId} ${report.safetyCheckpointId} --yes`,
