@@ -22,19 +22,25 @@ const CONFIG = [
   'core.quotePath=false',
 ];
 
+/**
+ * Programs git would start for an editor, pager or password prompt. savepoint's calls never
+ * need them, and simple-git refuses to run with them set (its unsafe-environment check).
+ */
+const UNUSED_PROGRAMS = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']);
+
 let baseEnv: Record<string, string> | undefined;
 
 /**
  * The environment of savepoint's git calls: the caller's, minus every inherited `GIT_*`
  * variable (a stray `GIT_DIR`, `GIT_WORK_TREE` or `GIT_INDEX_FILE` would point git at
- * another repository or index), plus the fixed identity, C locale for parseable messages,
+ * another repository or index) and the editor/pager/askpass programs, plus the fixed identity, C locale for parseable messages,
  * no terminal prompts, and no optional locks on the user's index.
  */
 function gitEnv(): Record<string, string> {
   if (baseEnv) return baseEnv;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+    if (value !== undefined && !key.startsWith('GIT_') && !UNUSED_PROGRAMS.has(key.toUpperCase())) env[key] = value;
   }
   Object.assign(env, {
     GIT_AUTHOR_NAME: SAVEPOINT_IDENTITY.name,
