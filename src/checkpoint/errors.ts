@@ -56,21 +56,25 @@ export class UnmergedIndexError extends SavepointError {
  * unsnapshotted file in the way), or a file changed while rollback ran (exit 4, `PATH_IN_THE_WAY`).
  */
 export class PathInTheWayError extends SavepointError {
-  constructor(paths: string[], reason: 'untracked' | 'changed') {
-    const what =
-      reason === 'untracked'
-        ? 'ignored files that are not in any checkpoint would be overwritten'
-        : 'files changed while the rollback ran';
+  constructor(paths: string[], reason: 'untracked' | 'changed' | 'nested-repository') {
+    const what = {
+      untracked: 'ignored files that are not in any checkpoint would be overwritten',
+      changed: 'files changed while the rollback ran',
+      'nested-repository':
+        'nested repositories stand where the checkpoint has files, and savepoint never moves them',
+    }[reason];
+    const hint = {
+      untracked: 'move those files away and retry, or pass --force to have savepoint move them aside',
+      changed: 'retry the rollback',
+      'nested-repository': 'move the nested repositories away yourself, then retry',
+    }[reason];
     super(
       'PATH_IN_THE_WAY',
       ExitCode.stateConflict,
       `rollback stopped, nothing restored: ${what}: ${paths.join(', ')}`,
       {
         details: { paths, reason },
-        hint:
-          reason === 'untracked'
-            ? 'move those files away and retry, or pass --force to have savepoint move them aside'
-            : 'retry the rollback',
+        hint,
       },
     );
   }

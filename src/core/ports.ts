@@ -75,6 +75,12 @@ export interface GitSandbox {
   resolveCommit(ref: string): Promise<string | null>;
   /** Paths that differ between two trees. */
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
+  /**
+   * Paths on disk that no snapshot holds and that a change list would overwrite: an existing
+   * file or directory content at an `added` path, or a non-directory where a directory must be.
+   * Paths the current tree holds (listed as `deleted` or `modified`) are never in the way.
+   */
+  findInTheWay(changes: readonly TreeChange[]): Promise<string[]>;
   /** Rewrites only the worktree paths that differ between `scan.treeSha` and `toTree`. */
   checkoutTree(scan: SnapshotScan, toTree: string): Promise<void>;
   /**

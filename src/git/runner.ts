@@ -40,7 +40,8 @@ function gitEnv(): Record<string, string> {
   if (baseEnv) return baseEnv;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GIT_') && !UNUSED_PROGRAMS.has(key.toUpperCase())) env[key] = value;
+    if (value !== undefined && !key.startsWith('GIT_') && !UNUSED_PROGRAMS.has(key.toUpperCase()))
+      env[key] = value;
   }
   Object.assign(env, {
     GIT_AUTHOR_NAME: SAVEPOINT_IDENTITY.name,

@@ -3,7 +3,19 @@
  * worktree into trees and commits without touching it, and restores one path-by-path.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  utimes,
+} from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
@@ -156,7 +168,18 @@ export class GitWorktree implements GitSandbox {
       const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
       const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
       const indexTreeSha = await this.writeTree(indexCopy, 'real');
-      if (!seeded && indexed && (await this.conversionFree())) await rename(indexCopy, rawIndex);
+      // Files the user tracks although an ignore rule matches them: part of the snapshot.
+      const ignoredTracked = indexed ? await this.ignoredEntries(indexCopy, 'real') : [];
+      if (seeded) {
+        // The raw index remembers every file it has seen; one that is ignored now and not
+        // tracked by the user has left the snapshot (ignored files are never captured).
+        const tracked = new Set(ignoredTracked);
+        const gone = (await this.ignoredEntries(rawIndex, 'raw')).filter((file) => !tracked.has(file));
+        if (gone.length > 0)
+          await this.raw(['update-index', '--force-remove', '--', ...gone], { indexFile: rawIndex });
+      } else if (indexed && (await this.conversionFree())) {
+        await rename(indexCopy, rawIndex);
+      }
       const skipped = await this.findSkipped(rawIndex, options.untrackedSizeCap);
       const excludes = skipped.map((entry) => `:(exclude,literal)${entry.path}`);
       try {
@@ -167,6 +190,10 @@ export class GitWorktree implements GitSandbox {
         await rm(rawIndex, { force: true });
         await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
       }
+      const forced = [];
+      for (const file of ignoredTracked)
+        if (await lstat(path.join(this.path, file)).catch(() => undefined)) forced.push(file);
+      if (forced.length > 0) await this.raw(['add', '-f', '--', ...forced], { indexFile: rawIndex });
       const treeSha = await this.writeTree(rawIndex, 'raw');
       await removeCopy();
       const keep = async () => {
@@ -180,6 +207,14 @@ export class GitWorktree implements GitSandbox {
       await removeRaw();
       throw error;
     }
+  }
+
+  /** Entries of an index that an ignore rule matches (`ls-files -c -i --exclude-standard`; no stat calls). */
+  private async ignoredEntries(indexFile: string, view: 'real' | 'raw'): Promise<string[]> {
+    const args = ['ls-files', '-z', '-c', '-i', '--exclude-standard'];
+    const { stdout } =
+      view === 'raw' ? await this.raw(args, { indexFile }) : await this.git(args, { indexFile });
+    return stdout.split('\0').filter(Boolean);
   }
 
   /** Copies `from` to `to` with its atime/mtime; false when `from` does not exist. */
@@ -344,6 +379,39 @@ export class GitWorktree implements GitSandbox {
       else throw new InternalError(`unexpected diff-tree status ${status ?? '(none)'} for ${file}`);
     }
     return changes;
+  }
+
+  async findInTheWay(changes: readonly TreeChange[]): Promise<string[]> {
+    const held = new Set(changes.filter((c) => c.change !== 'added').map((c) => c.path));
+    const inTheWay = new Set<string>();
+    const at = (rel: string) => lstat(path.join(this.path, rel)).catch(() => undefined);
+    /** Entries under `dir` the current tree does not hold; a nested repository counts as one entry, never entered. */
+    const unheldUnder = async (dir: string): Promise<string[]> => {
+      if (await at(`${dir}/.git`)) return [dir];
+      const found: string[] = [];
+      for (const entry of await readdir(path.join(this.path, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) found.push(...(await unheldUnder(rel)));
+        else if (!held.has(rel)) found.push(rel);
+      }
+      return found;
+    };
+    for (const { path: file, change } of changes) {
+      if (change !== 'added') continue;
+      const parts = file.split('/');
+      for (let depth = 1; depth < parts.length; depth++) {
+        const dir = parts.slice(0, depth).join('/');
+        const info = await at(dir);
+        if (!info || info.isDirectory()) continue;
+        if (!held.has(dir)) inTheWay.add(dir);
+        break;
+      }
+      const info = await at(file);
+      if (!info) continue;
+      if (info.isDirectory()) for (const rel of await unheldUnder(file)) inTheWay.add(rel);
+      else inTheWay.add(file);
+    }
+    return [...inTheWay].sort();
   }
 
   async checkoutTree(scan: SnapshotScan, toTree: string): Promise<void> {

@@ -4,7 +4,7 @@
  * paths are rewritten, the index is set to the checkpoint's staged state, HEAD is restored.
  */
 import { performance } from 'node:perf_hooks';
-import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
+import { type CheckpointService, sameState } from '../checkpoint/checkpoint-service.js';
 import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
 import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
@@ -18,6 +18,8 @@ export interface RollbackPreview {
   checkpointId: string;
   restored: RestoreCounts;
   paths: TreeChange[];
+  /** Unsnapshotted files (e.g. ignored) standing where the checkpoint has files: rollback stops unless `force` moves them aside. */
+  inTheWay: string[];
   /** `move`: HEAD goes back to the checkpoint's commit; `kept`: `--head keep` left it; `unchanged`: already there. */
   head: { action: 'unchanged' | 'kept' | 'move'; from: string | null; to: string | null };
 }
@@ -52,6 +54,11 @@ export interface RollbackRequest {
    * (e.g. {@link ConfirmationError}) to refuse without asking.
    */
   confirm: (preview: RollbackPreview) => Promise<boolean>;
+}
+
+/** True when one path is the other or lies under it (relative, `/`-separated). */
+function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
 export class RollbackService {
@@ -93,11 +100,21 @@ export class RollbackService {
         request.head ?? 'restore',
       );
       const paths = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+      // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
+      // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
+      const inTheWay = await sandbox.findInTheWay(paths);
+      const nested = inTheWay.filter((file) =>
+        scan.skipped.some((entry) => entry.reason === 'nested-repository' && overlaps(file, entry.path)),
+      );
+      if (nested.length > 0) throw new PathInTheWayError(nested, 'nested-repository');
+      if (inTheWay.length > 0 && !request.force && !request.dryRun)
+        throw new PathInTheWayError(inTheWay, 'untracked');
       const preview: RollbackPreview = {
         planId: plan.planId,
         checkpointId: target.checkpointId,
         restored: countChanges(paths),
         paths,
+        inTheWay,
         head:
           head.action === 'move'
             ? { action: 'move', from: head.from.sha, to: head.to.sha }
@@ -117,25 +134,29 @@ export class RollbackService {
       if (!(await request.confirm(preview))) throw new ConfirmationError(true);
       waitedMs = performance.now() - asked;
 
-      const { checkpoint: safety } = await this.checkpoints.record(
-        plan,
-        sandbox,
-        scan,
-        {
-          kind: 'safety',
-          reason: `before rollback to ${target.checkpointId}`,
-          rollbackTarget: target.checkpointId,
-        },
-        { force: false },
-      );
-      // Refuses before writing anything (paths in the way, files changed since the scan).
+      // Nothing to undo when the sandbox already is the target: the target is its own safety checkpoint.
+      const safety = sameState(target, scan)
+        ? target
+        : (
+            await this.checkpoints.record(
+              plan,
+              sandbox,
+              scan,
+              {
+                kind: 'safety',
+                reason: `before rollback to ${target.checkpointId}`,
+                rollbackTarget: target.checkpointId,
+              },
+              { force: false },
+            )
+          ).checkpoint;
+      if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, safety.checkpointId);
       try {
         await sandbox.checkoutTree(scan, target.treeSha);
       } catch (error) {
-        if (!(request.force && error instanceof PathInTheWayError && error.details.reason === 'untracked'))
-          throw error;
-        movedAside = await sandbox.moveAside(error.details.paths as string[], safety.checkpointId);
-        await sandbox.checkoutTree(scan, target.treeSha);
+        // git checks every path before it writes one: nothing changed but the moves aside.
+        if (error instanceof PathInTheWayError && movedAside.length === 0) throw error;
+        throw new RollbackIncompleteError(plan.planId, safety.checkpointId, error);
       }
       try {
         if (head.action === 'move') {

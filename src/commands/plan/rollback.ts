@@ -16,6 +16,8 @@ function describe(preview: RollbackPreview): string[] {
     lines.push(`  ${changeLetter[change]}  ${path}`);
   if (preview.paths.length > MAX_LISTED)
     lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
+  for (const file of preview.inTheWay)
+    lines.push(`  !  ${file} (not in any checkpoint, in the way: --force moves it aside)`);
   if (preview.head.action === 'move')
     lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
   if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);

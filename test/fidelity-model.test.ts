@@ -1,0 +1,392 @@
+/**
+ * Model-based property test of snapshot fidelity (issue 3): random sequences of file
+ * operations, staging, commits, `.gitignore` edits, checkpoints and rollbacks (to any earlier
+ * checkpoint, safety checkpoints included) run against a real repository through the
+ * library. The model is a map path → (kind, bytes, exec bit). After every rollback the
+ * worktree must equal the checkpoint's files plus the ignored files that were on disk, byte
+ * for byte; the index and HEAD must equal what they were at checkpoint time; an ignored
+ * file standing where the checkpoint has a file is moved aside (rollback `force`) with its
+ * bytes intact. After every checkpoint the worktree, index and HEAD are unchanged.
+ *
+ * Runs: SAVEPOINT_FUZZ_RUNS (default 1000). Replay a failure with the seed and path
+ * fast-check prints: SAVEPOINT_FUZZ_SEED=<seed> SAVEPOINT_FUZZ_PATH=<path>.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Checkpoint } from '../src/checkpoint/model.js';
+import { Savepoint } from '../src/savepoint.js';
+
+type Entry = { kind: 'file'; bytes: Buffer; exec: boolean } | { kind: 'link'; target: string };
+type Files = Map<string, Entry>;
+
+const RUNS = Number(process.env.SAVEPOINT_FUZZ_RUNS ?? 1000);
+const SEED = process.env.SAVEPOINT_FUZZ_SEED ? Number(process.env.SAVEPOINT_FUZZ_SEED) : undefined;
+const PATH = process.env.SAVEPOINT_FUZZ_PATH;
+
+/** Leaf paths only, so no path is ever both a file and a directory in the model. */
+const PATHS = [
+  'a.txt',
+  'b.txt',
+  'x.log',
+  'dir/c.txt',
+  'dir/y.log',
+  'dir/sub/d.txt',
+  'e f.txt',
+  'ü-ñ.txt',
+  '-lead.txt',
+];
+const CONTENTS = [
+  '',
+  'one\n',
+  'two\r\n',
+  'mixed\r\nline\n',
+  'no newline',
+  '\0\x01binary\xff',
+  'a\r\nb\r\n',
+].map((s) => Buffer.from(s, 'latin1'));
+/** .gitignore variants; each maps to a predicate in {@link ignoredBy}. */
+const IGNORES = ['', '*.log\n', '*.log\nb.txt\n', 'dir/sub/\n'];
+
+/** The tiny gitignore semantics of {@link IGNORES}: basename patterns and one directory pattern. */
+function ignoredBy(gitignore: Buffer | undefined, file: string): boolean {
+  const rules = (gitignore?.toString('latin1') ?? '').split('\n').filter(Boolean);
+  return rules.some((rule) =>
+    rule.endsWith('/')
+      ? file.startsWith(rule)
+      : rule.startsWith('*')
+        ? file.endsWith(rule.slice(1))
+        : path.posix.basename(file) === rule,
+  );
+}
+
+function gitignoreOf(files: Files): Buffer | undefined {
+  const entry = files.get('.gitignore');
+  return entry?.kind === 'file' ? entry.bytes : undefined;
+}
+
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The worktree as the model sees it: every file and symlink outside `.git`. */
+function readTree(root: string, dir = ''): Files {
+  const files: Files = new Map();
+  for (const name of readdirSync(path.join(root, dir))) {
+    if (dir === '' && name === '.git') continue;
+    const rel = dir ? `${dir}/${name}` : name;
+    const full = path.join(root, rel);
+    const info = lstatSync(full);
+    if (info.isSymbolicLink()) files.set(rel, { kind: 'link', target: readlinkSync(full) });
+    else if (info.isDirectory()) for (const [k, v] of readTree(root, rel)) files.set(k, v);
+    else files.set(rel, { kind: 'file', bytes: readFileSync(full), exec: (info.mode & 0o111) !== 0 });
+  }
+  return files;
+}
+
+function describeFiles(files: Files): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    out[k] = v.kind === 'link' ? `link→${v.target}` : `${v.exec ? 'x' : '-'}:${v.bytes.toString('base64')}`;
+  }
+  return out;
+}
+
+interface Recorded {
+  checkpoint: Checkpoint;
+  /** Non-ignored files at checkpoint time (what the checkpoint holds). */
+  files: Files;
+  index: string;
+  head: string;
+}
+
+interface Model {
+  files: Files;
+  checkpoints: Recorded[];
+}
+
+interface Real {
+  dir: string;
+  savepoint: Savepoint;
+  planId: string;
+}
+
+const indexOf = (dir: string) => git(dir, 'ls-files', '-s');
+const headOf = (dir: string) => git(dir, 'rev-parse', 'HEAD').trim();
+
+function write(dir: string, file: string, entry: Entry): void {
+  const full = path.join(dir, file);
+  mkdirSync(path.dirname(full), { recursive: true });
+  rmSync(full, { force: true });
+  if (entry.kind === 'link') symlinkSync(entry.target, full);
+  else {
+    writeFileSync(full, entry.bytes);
+    chmodSync(full, entry.exec ? 0o755 : 0o644);
+  }
+}
+
+class WriteFile implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly file: string,
+    readonly bytes: Buffer,
+    readonly exec: boolean,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const entry: Entry = { kind: 'file', bytes: this.bytes, exec: this.exec };
+    write(r.dir, this.file, entry);
+    m.files.set(this.file, entry);
+  }
+  toString = () => `write(${this.file}, ${JSON.stringify(this.bytes.toString('latin1'))}, x=${this.exec})`;
+}
+
+class AppendFile implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly file: string,
+    readonly bytes: Buffer,
+  ) {}
+  check = (m: Readonly<Model>) => m.files.get(this.file)?.kind === 'file';
+  async run(m: Model, r: Real) {
+    const old = m.files.get(this.file) as Extract<Entry, { kind: 'file' }>;
+    const entry: Entry = { ...old, bytes: Buffer.concat([old.bytes, this.bytes]) };
+    writeFileSync(path.join(r.dir, this.file), entry.bytes);
+    m.files.set(this.file, entry);
+  }
+  toString = () => `append(${this.file}, ${JSON.stringify(this.bytes.toString('latin1'))})`;
+}
+
+class DeleteFile implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly file: string) {}
+  check = (m: Readonly<Model>) => m.files.has(this.file);
+  async run(m: Model, r: Real) {
+    rmSync(path.join(r.dir, this.file));
+    m.files.delete(this.file);
+  }
+  toString = () => `delete(${this.file})`;
+}
+
+class Chmod implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly file: string) {}
+  check = (m: Readonly<Model>) => m.files.get(this.file)?.kind === 'file';
+  async run(m: Model, r: Real) {
+    const old = m.files.get(this.file) as Extract<Entry, { kind: 'file' }>;
+    chmodSync(path.join(r.dir, this.file), old.exec ? 0o644 : 0o755);
+    m.files.set(this.file, { ...old, exec: !old.exec });
+  }
+  toString = () => `chmod(${this.file})`;
+}
+
+class Symlink implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly file: string,
+    readonly target: string,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const entry: Entry = { kind: 'link', target: this.target };
+    write(r.dir, this.file, entry);
+    m.files.set(this.file, entry);
+  }
+  toString = () => `symlink(${this.file} → ${this.target})`;
+}
+
+class Rename implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {}
+  check = (m: Readonly<Model>) => this.from !== this.to && m.files.has(this.from);
+  async run(m: Model, r: Real) {
+    mkdirSync(path.dirname(path.join(r.dir, this.to)), { recursive: true });
+    renameSync(path.join(r.dir, this.from), path.join(r.dir, this.to));
+    m.files.set(this.to, m.files.get(this.from) as Entry);
+    m.files.delete(this.from);
+  }
+  toString = () => `rename(${this.from} → ${this.to})`;
+}
+
+class EditGitignore implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly content: string | null) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    if (this.content === null) {
+      rmSync(path.join(r.dir, '.gitignore'), { force: true });
+      m.files.delete('.gitignore');
+    } else {
+      const entry: Entry = { kind: 'file', bytes: Buffer.from(this.content), exec: false };
+      write(r.dir, '.gitignore', entry);
+      m.files.set('.gitignore', entry);
+    }
+  }
+  toString = () => `gitignore(${JSON.stringify(this.content)})`;
+}
+
+class Stage implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly file: string) {}
+  check = (m: Readonly<Model>) =>
+    m.files.has(this.file) && !ignoredBy(gitignoreOf(m.files as Files), this.file);
+  async run(_m: Model, r: Real) {
+    git(r.dir, 'add', '--', this.file);
+  }
+  toString = () => `stage(${this.file})`;
+}
+
+class Commit implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    git(r.dir, 'add', '-A');
+    git(r.dir, 'commit', '-q', '--allow-empty', '-m', 'agent');
+  }
+  toString = () => 'commit()';
+}
+
+/** Every file the model says is on disk, ignored or not, must be there byte for byte. */
+function assertWorktree(m: Model, r: Real) {
+  expect(describeFiles(readTree(r.dir))).toEqual(describeFiles(m.files));
+}
+
+function record(m: Model, r: Real, checkpoint: Checkpoint, files: Files, index: string, head: string) {
+  if (!m.checkpoints.some((c) => c.checkpoint.checkpointId === checkpoint.checkpointId)) {
+    m.checkpoints.push({ checkpoint, files, index, head });
+  }
+  void r;
+}
+
+function snapshotOf(files: Files): Files {
+  const gitignore = gitignoreOf(files);
+  return new Map([...files].filter(([file]) => !ignoredBy(gitignore, file)));
+}
+
+class TakeCheckpoint implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const index = indexOf(r.dir);
+    const head = headOf(r.dir);
+    const { checkpoint } = await r.savepoint.checkpoints.create(r.planId, {});
+    // A checkpoint never disturbs the sandbox.
+    assertWorktree(m, r);
+    expect(indexOf(r.dir)).toBe(index);
+    expect(headOf(r.dir)).toBe(head);
+    record(m, r, checkpoint, snapshotOf(m.files), index, head);
+  }
+  toString = () => 'checkpoint()';
+}
+
+class Rollback implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.checkpoints.length > 0;
+  async run(m: Model, r: Real) {
+    const target = m.checkpoints[this.pick % m.checkpoints.length] as Recorded;
+    const before = { files: new Map(m.files), index: indexOf(r.dir), head: headOf(r.dir) };
+    const report = await r.savepoint.rollbacks.rollback({
+      planId: r.planId,
+      checkpointId: target.checkpoint.checkpointId,
+      force: true,
+      confirm: async () => true,
+    });
+    const gitignore = gitignoreOf(before.files);
+    const ignoredNow = [...before.files].filter(([file]) => ignoredBy(gitignore, file));
+    // Expected: the checkpoint's files, plus ignored files that do not stand in their way.
+    const expected: Files = new Map(target.files);
+    for (const [file, entry] of ignoredNow) if (!target.files.has(file)) expected.set(file, entry);
+    m.files = expected;
+    assertWorktree(m, r);
+    expect(indexOf(r.dir)).toBe(target.index);
+    expect(headOf(r.dir)).toBe(target.head);
+    // Ignored files in the way were moved aside, bytes intact.
+    const inTheWay = ignoredNow.filter(([file]) => target.files.has(file)).map(([file]) => file);
+    expect(report.movedAside.map((moved) => moved.path).sort()).toEqual(inTheWay.sort());
+    for (const moved of report.movedAside) {
+      const entry = before.files.get(moved.path) as Entry;
+      if (entry.kind === 'file') expect(readFileSync(moved.movedTo).equals(entry.bytes)).toBe(true);
+    }
+    // The safety checkpoint holds the state from before the rollback: a later rollback to it is an undo.
+    const safety = r.savepoint.checkpoints.get(report.safetyCheckpointId as string);
+    record(m, r, safety, snapshotOf(before.files), before.index, before.head);
+  }
+  toString = () => `rollback(#${this.pick})`;
+}
+
+const pathArb = fc.constantFrom(...PATHS);
+const commands = [
+  fc.tuple(pathArb, fc.constantFrom(...CONTENTS), fc.boolean()).map(([f, b, x]) => new WriteFile(f, b, x)),
+  fc.tuple(pathArb, fc.constantFrom(...CONTENTS)).map(([f, b]) => new AppendFile(f, b)),
+  pathArb.map((f) => new DeleteFile(f)),
+  pathArb.map((f) => new Chmod(f)),
+  fc
+    .tuple(pathArb, fc.constantFrom('a.txt', 'dir', 'missing', '../outside'))
+    .map(([f, t]) => new Symlink(f, t)),
+  fc.tuple(pathArb, pathArb).map(([a, b]) => new Rename(a, b)),
+  fc.option(fc.constantFrom(...IGNORES), { nil: null }).map((c) => new EditGitignore(c)),
+  pathArb.map((f) => new Stage(f)),
+  fc.constant(new Commit()),
+  fc.constant(new TakeCheckpoint()),
+  fc.nat(20).map((n) => new Rollback(n)),
+];
+
+describe('snapshot fidelity (model-based)', () => {
+  let template: string;
+  let work: string;
+
+  beforeAll(() => {
+    work = realpathSync(mkdtempSync(path.join(tmpdir(), 'savepoint-model-')));
+    template = path.join(work, 'template');
+    mkdirSync(template);
+    git(template, 'init', '-q', '-b', 'main');
+    git(template, 'config', 'user.name', 'Model');
+    git(template, 'config', 'user.email', 'model@example.com');
+    git(template, 'config', 'gc.auto', '0');
+    writeFileSync(path.join(template, 'a.txt'), 'base\n');
+    writeFileSync(path.join(template, '.gitignore'), '*.log\n');
+    git(template, 'add', '-A');
+    git(template, 'commit', '-q', '-m', 'base');
+  });
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it(`round-trips ${RUNS} random sequences byte-exactly`, async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
+        const dir = path.join(work, `run-${n++}`);
+        cpSync(template, dir, { recursive: true, verbatimSymlinks: true });
+        const savepoint = await Savepoint.open({ cwd: dir });
+        try {
+          const { plan, checkpoint } = await savepoint.plans.create({ sandbox: dir });
+          const files = readTree(dir);
+          const model: Model = {
+            files,
+            checkpoints: [{ checkpoint, files: snapshotOf(files), index: indexOf(dir), head: headOf(dir) }],
+          };
+          await fc.asyncModelRun(() => ({ model, real: { dir, savepoint, planId: plan.planId } }), cmds);
+        } finally {
+          savepoint.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      {
+        numRuns: RUNS,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        ...(PATH === undefined ? {} : { path: PATH }),
+      },
+    );
+  }, 1_800_000);
+});
