@@ -30,7 +30,7 @@ module.exports = {
       name: 'commands-go-through-the-library',
       comment: 'Commands call services via src/savepoint.ts; they never touch adapters directly.',
       severity: 'error',
-      from: { path: '^src/(commands|cli)/' },
+      from: { path: '^src/(commands|cli|hooks)/' },
       to: { path: '^src/(git|store)/' },
     },
     {

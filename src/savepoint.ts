@@ -71,9 +71,10 @@ export class Savepoint {
   static async open(options: SavepointOptions = {}): Promise<Savepoint> {
     const untrackedSizeCap = options.untrackedSizeCap ?? envSizeCap() ?? DEFAULT_UNTRACKED_SIZE_CAP;
     const sandboxes = new GitSandboxProvider();
+    const cwd = path.resolve(options.cwd ?? process.cwd());
     const dbPath = options.db
-      ? path.resolve(options.db)
-      : SqliteStore.defaultPath((await sandboxes.open(options.cwd ?? process.cwd())).commonDir);
+      ? path.resolve(cwd, options.db)
+      : SqliteStore.defaultPath((await sandboxes.open(cwd)).commonDir);
     const store = SqliteStore.open(dbPath);
     return new Savepoint(dbPath, {
       store,
@@ -81,6 +82,7 @@ export class Savepoint {
       clock: options.clock ?? systemClock,
       ids: options.ids ?? ulidGenerator(),
       scanOptions: { untrackedSizeCap },
+      cwd,
     });
   }
 

@@ -52,6 +52,8 @@ export interface ServiceDeps {
   ids: IdGenerator;
   /** How snapshots are taken (e.g. the untracked file size cap). */
   scanOptions: ScanOptions;
+  /** Directory relative paths are resolved against, and the default sandbox. */
+  cwd: string;
 }
 
 /** Untracked files larger than this are skipped by snapshots unless configured otherwise: 100 MiB. */

@@ -3,6 +3,7 @@
  * `--cwd` and `--db`, lazy opening of the library, and error reporting that keeps the
  * exit-code contract in both modes (DESIGN §5b).
  */
+import path from 'node:path';
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { SavepointError, toSavepointError, UsageError } from '../core/errors.js';
 import type { Savepoint } from '../savepoint.js';
@@ -10,6 +11,17 @@ import type { Savepoint } from '../savepoint.js';
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof SavepointCommand)['baseFlags'] & T['flags']
 >;
+
+/** oclif's parse error text without its decoration: one or more plain sentences. */
+export function usageMessage(message: string): string {
+  return message
+    .replace(/\s*See more help with --help\s*$/, '')
+    .replace(/^The following errors? occurred:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('; ');
+}
 
 export abstract class SavepointCommand<T> extends Command {
   static override enableJsonFlag = true;
@@ -40,7 +52,7 @@ export abstract class SavepointCommand<T> extends Command {
   ): Promise<Savepoint> {
     const { Savepoint } = await import('../savepoint.js');
     const options: { cwd: string; db?: string } = { cwd: cwd ?? flags.cwd ?? process.cwd() };
-    if (flags.db !== undefined) options.db = flags.db;
+    if (flags.db !== undefined) options.db = path.resolve(flags.cwd ?? process.cwd(), flags.db);
     this.savepoint = await Savepoint.open(options);
     return this.savepoint;
   }
@@ -68,7 +80,7 @@ export abstract class SavepointCommand<T> extends Command {
     // oclif's own errors are parse errors (missing or unknown flags, bad options): usage, exit 2.
     const failure =
       !(error instanceof SavepointError) && error instanceof Errors.CLIError
-        ? new UsageError(error.message.replace(/\s*See more help with --help\s*$/, ''), { cause: error })
+        ? new UsageError(usageMessage(error.message), { cause: error })
         : toSavepointError(error);
     process.exitCode = failure.exitCode;
     if (this.jsonEnabled()) {

@@ -98,7 +98,7 @@ export interface GitSandbox {
 
 /** Finds and creates sandboxes. */
 export interface SandboxProvider {
-  /** Opens the worktree containing `path`. Throws SandboxInvalidError / SandboxRefusedError. */
+  /** Opens the worktree containing `path`. Throws SandboxInvalidError. */
   open(path: string): Promise<GitSandbox>;
   /** Adds a linked worktree at `path` on a new `branch` from the HEAD of `from`, and opens it. */
   addWorktree(from: GitSandbox, path: string, branch: string): Promise<GitSandbox>;

@@ -19,13 +19,7 @@ import {
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
-import {
-  BusyError,
-  GitCommandError,
-  InternalError,
-  SandboxInvalidError,
-  SandboxRefusedError,
-} from '../core/errors.js';
+import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
   GitSandbox,
   HeadState,
@@ -503,7 +497,7 @@ export class GitWorktree implements GitSandbox {
   }
 }
 
-/** Opens sandboxes with git; refuses non-worktrees, bare repositories, `/` and the home directory. */
+/** Opens sandboxes with git; refuses directories that are not in a git worktree (bare repositories included). */
 export class GitSandboxProvider implements SandboxProvider {
   async open(dir: string): Promise<GitSandbox> {
     const absolute = path.resolve(dir);
@@ -546,15 +540,6 @@ export class GitSandboxProvider implements SandboxProvider {
       });
     }
     const top = await realpath(toplevel);
-    const refused = [path.parse(top).root, await realpath(homedir()).catch(() => homedir())];
-    if (refused.includes(top)) {
-      throw new SandboxRefusedError(
-        `refusing to use ${top} as a sandbox: it is the filesystem root or your home directory`,
-        {
-          details: { path: top },
-        },
-      );
-    }
     return new GitWorktree(top, await realpath(commonDir), { gitDir, indexFile, objectsDir, objectFormat });
   }
 

@@ -3,21 +3,24 @@
  * checkpoint and then compare-and-sets `active → applied`; `abandon` compare-and-sets
  * `active → abandoned`. A lost compare-and-set reports the persisted state and does nothing.
  */
+import { realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { CheckpointResult, CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import type { Checkpoint } from '../checkpoint/model.js';
+import { SandboxRefusedError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
 import { ActivePlanExistsError, PlanStateChangedError } from './errors.js';
 import type { Plan, PlanState } from './model.js';
 
 /** Options of {@link PlanService.create}. */
 export interface CreatePlanOptions {
-  /** A directory inside the sandbox worktree (default: the current directory). */
+  /** A directory inside the sandbox worktree, relative to the library's `cwd` (default: that `cwd`). */
   sandbox?: string;
   name?: string;
   /** Make a linked worktree on branch `savepoint/<planId>` and use it as the sandbox. */
   worktree?: boolean;
-  /** Where to put that worktree (default: `<repo>.savepoint-<planId>` next to the sandbox). */
+  /** Where to put that worktree, relative to the library's `cwd` (default: `<repo>.savepoint-<planId>` next to the sandbox). */
   worktreePath?: string;
 }
 
@@ -32,6 +35,24 @@ export interface PlanDetails {
   plan: Plan;
   checkpointCount: number;
   latestCheckpoint: Checkpoint | null;
+}
+
+/**
+ * Refuses a sandbox whose top level is the filesystem root or the user's home directory: a
+ * rollback there could rewrite files far outside any project.
+ *
+ * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5)
+ */
+async function assertAllowedSandbox(top: string): Promise<void> {
+  const home = await realpath(homedir()).catch(() => homedir());
+  if (top === path.parse(top).root || top === home) {
+    throw new SandboxRefusedError(
+      `refusing to use ${top} as a sandbox: it is the filesystem root or your home directory`,
+      {
+        details: { path: top },
+      },
+    );
+  }
 }
 
 export class PlanService {
@@ -51,7 +72,8 @@ export class PlanService {
   async create(options: CreatePlanOptions = {}): Promise<CreatedPlan> {
     const { store, sandboxes, clock, ids } = this.deps;
     const planId = ids.next();
-    let sandbox = await sandboxes.open(options.sandbox ?? process.cwd());
+    let sandbox = await sandboxes.open(path.resolve(this.deps.cwd, options.sandbox ?? '.'));
+    await assertAllowedSandbox(sandbox.path);
     if (options.worktree) {
       const where =
         options.worktreePath ??

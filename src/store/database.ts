@@ -52,7 +52,17 @@ function checkExisting(file: string): void {
   } catch (error) {
     if (error instanceof StoreIntegrityError) throw error;
     const code = sqliteCode(error);
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    if (code === 'SQLITE_CORRUPT') {
+      throw new StoreIntegrityError(
+        'STORE_CORRUPT',
+        `${file} is a corrupt SQLite database; refusing to write to it`,
+        {
+          cause: error,
+          details: { path: file },
+        },
+      );
+    }
+    if (code === 'SQLITE_NOTADB') {
       throw new StoreIntegrityError(
         'STORE_FOREIGN',
         `${file} is not a SQLite database; refusing to write to it`,

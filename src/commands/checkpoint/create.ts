@@ -10,11 +10,9 @@ export default class CheckpointCreate extends SavepointCommand<CheckpointCreateR
   static override summary = "Take a checkpoint of the plan's sandbox: worktree, index and HEAD.";
 
   static override description =
-    `Captures every non-ignored file (tracked changes, untracked files, deletions, exec
-bits, symlinks), the staged state and HEAD, without touching the worktree, the index,
-HEAD, branches or the stash. The checkpoint commit is kept alive by
-refs/savepoint/<plan>/<checkpoint>. When nothing changed since the plan's latest
-checkpoint, that one is returned with deduplicated: true (--force makes a new one).`;
+    `Captures every non-ignored file (tracked changes, untracked files, deletions, exec bits, symlinks), the staged state and HEAD, without touching the worktree, the index, HEAD, branches or the stash. The checkpoint commit is kept alive by refs/savepoint/<plan>/<checkpoint>. When nothing changed since the plan's latest checkpoint, that one is returned with deduplicated: true (--force makes a new one).
+
+Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eol, text/eol attributes) and clean/smudge filters are not applied. Nested repositories (a directory holding .git) are never entered, and untracked files over SAVEPOINT_UNTRACKED_SIZE_CAP bytes (default 100 MiB) are never hashed; both are reported as skipped.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --reason "before rewriting parser" --tool Edit',

@@ -9,9 +9,7 @@ export default class PlanApply extends SavepointCommand<PlanApplyResult> {
   static override summary = 'Take a final checkpoint and mark the plan applied (no rollback after).';
 
   static override description =
-    `The final checkpoint and the state change are one transaction. If another process
-applied or abandoned the plan meanwhile, nothing is recorded and the persisted state is
-reported (exit 4). The sandbox's files are left as they are.`;
+    `The final checkpoint and the state change are one transaction. If another process applied or abandoned the plan meanwhile, nothing is recorded and the persisted state is reported (exit 4). The sandbox's files are left as they are.`;
 
   static override examples = ['<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y'];
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { color } from '../../cli/render.js';
@@ -10,11 +11,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
   static override summary = 'Create a plan on a sandbox and take checkpoint #1 of its starting state.';
 
   static override description =
-    `The sandbox is the git worktree containing --sandbox (default: the current directory).
-It must be a git worktree, not / or your home directory, and have no other active plan.
-With --worktree, savepoint adds a linked worktree on a new branch savepoint/<planId>
-(next to the repository, or at --worktree-path) and uses it as the sandbox, so the
-agent's work stays isolated from yours.`;
+    `The sandbox is the git worktree containing --sandbox (default: the current directory). It must be a git worktree, not / or your home directory, and have no other active plan. With --worktree, savepoint adds a linked worktree on a new branch savepoint/<planId> (next to the repository, or at --worktree-path) and uses it as the sandbox, so the agent's work stays isolated from yours.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --name "refactor parser"',
@@ -35,12 +32,15 @@ agent's work stays isolated from yours.`;
 
   async run(): Promise<PlanCreateResult> {
     const { flags } = await this.parse(PlanCreate);
-    const sandbox = flags.sandbox ?? flags.cwd ?? process.cwd();
+    const cwd = path.resolve(flags.cwd ?? process.cwd());
+    const sandbox = path.resolve(cwd, flags.sandbox ?? '.');
+    // The database is the sandbox's repository's, wherever the command runs from.
     const savepoint = await this.open(flags, sandbox);
     const options: Parameters<typeof savepoint.plans.create>[0] = { sandbox };
     if (flags.name !== undefined) options.name = flags.name;
     if (flags.worktree || flags['worktree-path'] !== undefined) options.worktree = true;
-    if (flags['worktree-path'] !== undefined) options.worktreePath = flags['worktree-path'];
+    if (flags['worktree-path'] !== undefined)
+      options.worktreePath = path.resolve(cwd, flags['worktree-path']);
     const { plan, checkpoint } = await savepoint.plans.create(options);
     this.say(`Created plan ${color.bold(plan.planId)}${plan.name ? ` "${plan.name}"` : ''} (${plan.state})`);
     this.say(
