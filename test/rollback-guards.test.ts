@@ -1,0 +1,429 @@
+/**
+ * Every rollback guard of DESIGN §5: a distinct error class, code and exit code, checked
+ * before anything changes — the worktree, index, HEAD and refs are asserted unchanged.
+ */
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  CheckpointNotFoundError,
+  CheckpointNotInPlanError,
+  CheckpointObjectsMissingError,
+  PathInTheWayError,
+} from '../src/checkpoint/errors.js';
+import { BusyError, SandboxInvalidError } from '../src/core/errors.js';
+import {
+  HeadMovedError,
+  PlanNotActiveError,
+  PlanNotFoundError,
+  RollbackIncompleteError,
+} from '../src/plan/errors.js';
+import {
+  headOf,
+  refs,
+  repoState,
+  snapshotTree,
+  stagedEntries,
+  tempIndexFiles,
+} from './helpers/fs-snapshot.js';
+import { commitAll, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
+
+const MISSING_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+
+/** A repo with a plan whose checkpoint #1 differs from the current worktree in a few paths. */
+async function planWithChanges(options: { db?: string } = {}) {
+  const repo = makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  const sp = await openSavepoint(repo, options.db ? { db: options.db } : {});
+  const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+  writeFiles(repo, { 'a.txt': 'changed\n', 'c.txt': 'new\n' });
+  git(repo, 'add', 'c.txt');
+  rmSync(path.join(repo, 'b.txt'));
+  return { repo, sp, plan, checkpoint };
+}
+
+describe('refused rollbacks change nothing', () => {
+  it('unknown plan: PLAN_NOT_FOUND, exit 3', async () => {
+    const { repo, sp, checkpoint } = await planWithChanges();
+    const before = repoState(repo);
+    await expectError(
+      sp.rollbacks.rollback({ planId: MISSING_ULID, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      PlanNotFoundError,
+      'PLAN_NOT_FOUND',
+      3,
+    );
+    expect(repoState(repo)).toEqual(before);
+  });
+
+  it('unknown checkpoint: CHECKPOINT_NOT_FOUND, exit 3', async () => {
+    const { repo, sp, plan } = await planWithChanges();
+    const before = repoState(repo);
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: MISSING_ULID, confirm: yes }),
+      CheckpointNotFoundError,
+      'CHECKPOINT_NOT_FOUND',
+      3,
+    );
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+  });
+
+  it('checkpoint of another plan: CHECKPOINT_NOT_IN_PLAN, exit 4', async () => {
+    const { repo, sp, plan: first, checkpoint: firstCheckpoint } = await planWithChanges();
+    sp.plans.abandon(first.planId);
+    const { plan: second } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'a.txt': 'changed again\n' });
+    const before = repoState(repo);
+
+    const error = await expectError(
+      sp.rollbacks.rollback({
+        planId: second.planId,
+        checkpointId: firstCheckpoint.checkpointId,
+        confirm: yes,
+      }),
+      CheckpointNotInPlanError,
+      'CHECKPOINT_NOT_IN_PLAN',
+      4,
+    );
+    expect(error.details).toEqual({
+      checkpointId: firstCheckpoint.checkpointId,
+      planId: second.planId,
+      ownerPlanId: first.planId,
+    });
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(second.planId)).toHaveLength(1);
+  });
+
+  it.each(['applied', 'abandoned'] as const)('%s plan: PLAN_NOT_ACTIVE, exit 4', async (state) => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    if (state === 'applied') await sp.plans.apply(plan.planId);
+    else sp.plans.abandon(plan.planId);
+    const before = repoState(repo);
+    const count = sp.checkpoints.list(plan.planId).length;
+
+    const error = await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      PlanNotActiveError,
+      'PLAN_NOT_ACTIVE',
+      4,
+    );
+    expect(error.details).toEqual({ planId: plan.planId, state });
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(count);
+  });
+
+  it('sandbox directory gone: SANDBOX_INVALID, exit 5', async () => {
+    const db = path.join(tempDir(), 'state.db');
+    const { repo, sp, plan, checkpoint } = await planWithChanges({ db });
+    const moved = `${repo}-moved`;
+    renameSync(repo, moved);
+    const cleanup = () => rmSync(moved, { recursive: true, force: true });
+    try {
+      const before = repoState(moved);
+      const refsBefore = refs(moved);
+      await expectError(
+        sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+        SandboxInvalidError,
+        'SANDBOX_INVALID',
+        5,
+      );
+      expect(existsSync(repo)).toBe(false);
+      expect(repoState(moved)).toEqual(before);
+      expect(refs(moved)).toEqual(refsBefore);
+      expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('sandbox no longer a git worktree: SANDBOX_INVALID, exit 5', async () => {
+    const db = path.join(tempDir(), 'state.db');
+    const { repo, sp, plan, checkpoint } = await planWithChanges({ db });
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const before = snapshotTree(repo);
+
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      SandboxInvalidError,
+      'SANDBOX_INVALID',
+      5,
+    );
+    expect(snapshotTree(repo)).toEqual(before);
+  });
+
+  it('linked worktree removed: SANDBOX_INVALID, exit 5', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const wt = path.join(tempDir(), 'wt');
+    git(repo, 'worktree', 'add', '-q', '-b', 'feature', wt);
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: wt });
+    git(repo, 'worktree', 'remove', '--force', wt);
+    const before = repoState(repo);
+
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      SandboxInvalidError,
+      'SANDBOX_INVALID',
+      5,
+    );
+    expect(existsSync(wt)).toBe(false);
+    expect(repoState(repo)).toEqual(before);
+  });
+
+  it('checkpoint ref deleted: CHECKPOINT_OBJECTS_MISSING, exit 9', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    git(repo, 'update-ref', '-d', checkpoint.sandboxRef ?? '');
+    const before = repoState(repo);
+
+    const error = await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      CheckpointObjectsMissingError,
+      'CHECKPOINT_OBJECTS_MISSING',
+      9,
+    );
+    expect(error.details).toEqual({ checkpointId: checkpoint.checkpointId, ref: checkpoint.sandboxRef });
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+  });
+
+  it('checkpoint ref moved to another commit: CHECKPOINT_OBJECTS_MISSING, exit 9', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    git(repo, 'update-ref', checkpoint.sandboxRef ?? '', 'HEAD');
+    const before = repoState(repo);
+
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      CheckpointObjectsMissingError,
+      'CHECKPOINT_OBJECTS_MISSING',
+      9,
+    );
+    expect(repoState(repo)).toEqual(before);
+  });
+
+  it('index.lock held by another git process: BUSY, exit 6, and the lock file is left alone', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    const lock = path.join(repo, '.git', 'index.lock');
+    writeFileSync(lock, 'held by someone else');
+    const before = repoState(repo);
+
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      BusyError,
+      'BUSY',
+      6,
+    );
+    expect(readFileSync(lock, 'utf8')).toBe('held by someone else');
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+    rmSync(lock);
+    // Retryable: once the lock is gone the same rollback goes through.
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('a\n');
+  });
+
+  it('HEAD on another branch: HEAD_MOVED, exit 4; with head "keep" files and index are restored and HEAD stays', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    git(repo, 'switch', '-q', '-c', 'other');
+    writeFiles(repo, { 'other.txt': 'on other\n' });
+    git(repo, 'add', 'other.txt');
+    commitAll(repo, 'commit on other');
+    const before = repoState(repo);
+    const count = sp.checkpoints.list(plan.planId).length;
+
+    const error = await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      HeadMovedError,
+      'HEAD_MOVED',
+      4,
+    );
+    expect(error.details).toEqual({ recordedRef: 'refs/heads/main', currentRef: 'refs/heads/other' });
+    expect(repoState(repo)).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(count);
+    expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
+
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      head: 'keep',
+      confirm: yes,
+    });
+    expect(report.head).toEqual({ action: 'kept', from: before.head.sha, to: before.head.sha });
+    expect(headOf(repo)).toEqual(before.head);
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('a\n');
+    expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('b\n');
+    expect(existsSync(path.join(repo, 'c.txt'))).toBe(false);
+    expect(existsSync(path.join(repo, 'other.txt'))).toBe(false);
+    // The index is the checkpoint's staged state (that of main at the time), HEAD is still other.
+    expect(stagedEntries(repo).map((line) => line.split('\t')[1])).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it('a file created while the confirmation was pending, where rollback restores one: PATH_IN_THE_WAY, exit 4, file kept', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    const before = repoState(repo);
+
+    const error = await expectError(
+      sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        confirm: async () => {
+          // b.txt is absent now and present in the checkpoint; someone writes it during the prompt.
+          writeFiles(repo, { 'b.txt': 'written during the prompt\n' });
+          return true;
+        },
+      }),
+      PathInTheWayError,
+      'PATH_IN_THE_WAY',
+      4,
+    );
+    expect(error.details).toMatchObject({ reason: 'untracked' });
+    const after = repoState(repo);
+    expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('written during the prompt\n');
+    const { 'b.txt': _written, ...rest } = after.tree;
+    expect(rest).toEqual(before.tree);
+    expect(after.staged).toEqual(before.staged);
+    expect(after.head).toEqual(before.head);
+    expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
+  });
+
+  it('a file edited while the confirmation was pending, that rollback rewrites: PATH_IN_THE_WAY, exit 4, edit kept', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    const before = repoState(repo);
+
+    const error = await expectError(
+      sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        confirm: async () => {
+          writeFiles(repo, { 'a.txt': 'edited during the prompt, a longer line\n' });
+          return true;
+        },
+      }),
+      PathInTheWayError,
+      'PATH_IN_THE_WAY',
+      4,
+    );
+    expect(error.details).toEqual({ paths: ['a.txt'], reason: 'changed' });
+    const after = repoState(repo);
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('edited during the prompt, a longer line\n');
+    expect({ ...after.tree, 'a.txt': before.tree['a.txt'] }).toEqual(before.tree);
+    expect(after.staged).toEqual(before.staged);
+    expect(after.head).toEqual(before.head);
+  });
+
+  it('HEAD moved while the confirmation was pending: ROLLBACK_INCOMPLETE, exit 1, and its safety checkpoint restores the state before', async () => {
+    const { repo, sp, plan, checkpoint } = await planWithChanges();
+    writeFiles(repo, { 'a.txt': 'committed before the rollback\n' });
+    git(repo, 'add', 'a.txt');
+    commitAll(repo, 'moves main');
+    writeFiles(repo, { 'a.txt': 'uncommitted on top\n' });
+    const before = repoState(repo);
+
+    const error = await expectError(
+      sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        confirm: async () => {
+          git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits during the prompt');
+          return true;
+        },
+      }),
+      RollbackIncompleteError,
+      'ROLLBACK_INCOMPLETE',
+      1,
+    );
+    const safetyCheckpointId = String(error.details.safetyCheckpointId);
+    expect(error.details).toEqual({ planId: plan.planId, safetyCheckpointId });
+    expect(sp.checkpoints.get(safetyCheckpointId).metadata.kind).toBe('safety');
+
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: safetyCheckpointId, confirm: yes });
+    const after = repoState(repo);
+    expect(after.tree).toEqual(before.tree);
+    expect(after.staged).toEqual(before.staged);
+    expect(after.head).toEqual(before.head);
+  });
+
+  // BUG: for an untracked file in the way, PathInTheWayError names no path (details.paths is [] and
+  // the message ends in ": "). `git read-tree -u -m` reports it as "error: Untracked working tree
+  // file 'b.txt' would be overwritten by merge." and pathsFromGitError (src/git/sandbox.ts) only
+  // parses tab-indented path lists and "Entry '…' not uptodate". Repro: the test above; print
+  // error.details.paths. (The message also blames "ignored files" for a plain untracked file.)
+  it.skip('PATH_IN_THE_WAY for an untracked file names the file', async () => {
+    const { sp, plan, checkpoint, repo } = await planWithChanges();
+    const error = await expectError(
+      sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        confirm: async () => {
+          writeFiles(repo, { 'b.txt': 'written during the prompt\n' });
+          return true;
+        },
+      }),
+      PathInTheWayError,
+      'PATH_IN_THE_WAY',
+      4,
+    );
+    expect(error.details).toEqual({ paths: ['b.txt'], reason: 'untracked' });
+    expect(error.message).toContain('b.txt');
+  });
+
+  // BUG (data loss): rollback silently overwrites an ignored file that sits where the target
+  // checkpoint has a file. src/git/sandbox.ts checkoutTree relies on `git read-tree -u -m` refusing
+  // to overwrite files absent from the index, but git (2.39 here) treats ignored files as
+  // expendable and overwrites them; the ignored content is in no checkpoint, so it is lost
+  // (DESIGN §4/§5: "a path that would overwrite an ignored file is an error unless forced").
+  // Repro: checkpoint with untracked out/report.txt; add .gitignore 'out/'; write other content to
+  // out/report.txt; rollback → no error, out/report.txt holds the checkpoint's content.
+  it.skip('an ignored file in the way: PATH_IN_THE_WAY, exit 4, the file and everything else unchanged', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'out/report.txt': 'checkpointed, not ignored\n' });
+    const { checkpoint } = await sp.checkpoints.create(plan.planId);
+    // Later the path becomes ignored and holds other content.
+    writeFiles(repo, {
+      '.gitignore': 'out/\n',
+      'out/report.txt': 'now ignored, must not be overwritten\n',
+      'a.txt': 'changed\n',
+    });
+    const before = repoState(repo);
+    const mtime = statSync(path.join(repo, 'out/report.txt')).mtimeMs;
+
+    const error = await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      PathInTheWayError,
+      'PATH_IN_THE_WAY',
+      4,
+    );
+    expect(error.details).toEqual({ paths: ['out/report.txt'], reason: 'untracked' });
+    expect(readFileSync(path.join(repo, 'out/report.txt'), 'utf8')).toBe(
+      'now ignored, must not be overwritten\n',
+    );
+    expect(statSync(path.join(repo, 'out/report.txt')).mtimeMs).toBe(mtime);
+    expect(repoState(repo)).toEqual(before);
+    expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
+  });
+
+  // BUG (data loss): same cause as above, worse outcome: an ignored *directory* where the target
+  // checkpoint has a file is deleted with everything in it. Repro: checkpoint with untracked file
+  // `build`; rm build; .gitignore 'build/'; mkdir build; echo precious > build/cache.o; rollback →
+  // no error, build is the checkpoint's file and build/cache.o is gone.
+  it.skip('an ignored directory in the way: PATH_IN_THE_WAY, exit 4, the directory and its files unchanged', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { build: 'a file at checkpoint time\n' });
+    const { checkpoint } = await sp.checkpoints.create(plan.planId);
+    rmSync(path.join(repo, 'build'));
+    writeFiles(repo, { '.gitignore': 'build/\n', 'build/cache.o': 'precious build output\n' });
+    const before = repoState(repo);
+
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      PathInTheWayError,
+      'PATH_IN_THE_WAY',
+      4,
+    );
+    expect(readFileSync(path.join(repo, 'build/cache.o'), 'utf8')).toBe('precious build output\n');
+    expect(repoState(repo)).toEqual(before);
+  });
+});
