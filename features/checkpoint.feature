@@ -286,12 +286,6 @@ Feature: Checkpoints
         | in human mode |
         | with --json   |
 
-    # Bug: the sandbox check compares only paths (top level and git common dir), which are
-    # the same for a new repository at the old path, so savepoint checkpoints an unrelated
-    # repository into the plan (DESIGN §5: "a different repo than recorded" is invalid).
-    # Reproduce: SAVEPOINT_DB=/tmp/s.db; plan create in repo; rm -rf repo; git init repo;
-    # checkpoint create --plan <plan> → exit 0, a checkpoint of the other repository.
-    @bug
     Scenario Outline: a repository replaced by another one at the same path takes no checkpoint (<output>)
       Given a git repository
       And savepoint keeps its database in "<tmp>/state.db"
@@ -306,12 +300,6 @@ Feature: Checkpoints
         | in human mode |
         | with --json   |
 
-    # Bug: an untracked directory holding its own .git makes `git add -A` fail, so the
-    # checkpoint fails with exit 1 GIT_FAILED ("'vendor/lib/' does not have a commit checked
-    # out"); DESIGN §4 says nested repositories are skipped and reported, never entered.
-    # Reproduce: mkdir -p vendor/lib && git -C vendor/lib init && echo x > vendor/lib/lib.txt;
-    # checkpoint create --plan <plan> → exit 1.
-    @bug
     Scenario: an untracked nested repository is skipped, not an error
       Given a git repository
       And an active plan

@@ -6,7 +6,7 @@
  * worktree must equal the checkpoint's files plus the ignored files that were on disk, byte
  * for byte; the index and HEAD must equal what they were at checkpoint time; an ignored
  * file standing where the checkpoint has a file is moved aside (rollback `force`) with its
- * bytes intact. After every checkpoint the worktree, index and HEAD are unchanged.
+ * bytes intact; a file the checkpoint's own `.gitignore` ignores is left on disk. After every checkpoint the worktree, index and HEAD are unchanged.
  *
  * Runs: SAVEPOINT_FUZZ_RUNS (default 1000). Replay a failure with the seed and path
  * fast-check prints: SAVEPOINT_FUZZ_SEED=<seed> SAVEPOINT_FUZZ_PATH=<path>.
@@ -307,6 +307,13 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     // Expected: the checkpoint's files, plus ignored files that do not stand in their way.
     const expected: Files = new Map(target.files);
     for (const [file, entry] of ignoredNow) if (!target.files.has(file)) expected.set(file, entry);
+    // Files the checkpoint's own rules ignore are not the checkpoint's business: they stay.
+    const targetIgnore = gitignoreOf(target.files);
+    const preserved = [...before.files.keys()].filter(
+      (file) => !target.files.has(file) && !ignoredBy(gitignore, file) && ignoredBy(targetIgnore, file),
+    );
+    for (const file of preserved) expected.set(file, before.files.get(file) as Entry);
+    expect([...report.preserved].sort()).toEqual(preserved.sort());
     m.files = expected;
     assertWorktree(m, r);
     expect(indexOf(r.dir)).toBe(target.index);

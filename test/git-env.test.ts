@@ -137,12 +137,7 @@ describe('environment variables simple-git refuses', () => {
     expect(result.planId).toMatch(/^[0-9A-Z]{26}$/);
   });
 
-  // BUG: src/git/runner.ts copies the caller's EDITOR / PAGER / PREFIX / SSH_ASKPASS into git's
-  // environment, and simple-git's unsafe-operations plugin then refuses every call ("Use of
-  // "EDITOR" is not permitted without enabling allowUnsafeEditor"). Every savepoint command
-  // fails (SANDBOX_INVALID from `open`) for anyone with PAGER or EDITOR set — and `npx` sets EDITOR.
-  // Repro: EDITOR=vi node --import tsx -e "…Savepoint.open({cwd: repo})…" → SANDBOX_INVALID.
-  it.skip.each([
+  it.each([
     ['EDITOR', 'vi'],
     ['PAGER', 'less'],
     ['SSH_ASKPASS', '/bin/false'],

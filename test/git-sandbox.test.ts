@@ -8,6 +8,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_UNTRACKED_SIZE_CAP } from '../src/checkpoint/checkpoint-service.js';
 import { PathInTheWayError } from '../src/checkpoint/errors.js';
 import { BusyError, GitCommandError, SandboxInvalidError } from '../src/core/errors.js';
 import type { GitSandbox } from '../src/core/ports.js';
@@ -25,6 +26,7 @@ import { cleanGitEnv, commitAll, git, makeRepo, tempDir, writeFiles } from './he
 import { expectError } from './helpers/savepoint.js';
 
 const provider = new GitSandboxProvider();
+const SCAN = { untrackedSizeCap: DEFAULT_UNTRACKED_SIZE_CAP };
 
 async function open(dir: string): Promise<GitSandbox> {
   return provider.open(dir);
@@ -62,7 +64,7 @@ describe('scan', () => {
     const indexTree = git(repo, 'write-tree'); // (writes the cache tree into the index: do it first)
     const indexBytes = readFileSync(path.join(repo, '.git', 'index'));
 
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(SCAN);
     expect(tempIndexFiles(path.join(repo, '.git'))).toHaveLength(1);
     expect(scan.indexTreeSha).toBe(indexTree);
     expect(git(repo, 'show', `${scan.treeSha}:a.txt`)).toBe('worktree');
@@ -78,8 +80,8 @@ describe('scan', () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     writeFiles(repo, { 'b.txt': 'b\n' });
     const sandbox = await open(repo);
-    const one = await sandbox.scan();
-    const two = await sandbox.scan();
+    const one = await sandbox.scan(SCAN);
+    const two = await sandbox.scan(SCAN);
     await one.dispose();
     await two.dispose();
     expect([two.treeSha, two.indexTreeSha]).toEqual([one.treeSha, one.indexTreeSha]);
@@ -94,8 +96,8 @@ describe('temp files on signals', () => {
       import { readdirSync } from 'node:fs';
       const { GitSandboxProvider } = await import(${JSON.stringify(path.join(root, 'src', 'git', 'sandbox.ts'))});
       const sandbox = await new GitSandboxProvider().open(${JSON.stringify(repo)});
-      await sandbox.scan();
-      console.log(JSON.stringify(readdirSync(${JSON.stringify(path.join(repo, '.git', 'savepoint-tmp'))})));
+      await sandbox.scan({ untrackedSizeCap: 1e9 });
+      console.log(JSON.stringify(readdirSync(${JSON.stringify(path.join(repo, '.git', 'savepoint', 'tmp'))})));
       process.kill(process.pid, 'SIGTERM');
       setTimeout(() => console.log('still alive'), 10000);`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -171,7 +173,7 @@ describe('checkoutTree', () => {
     const target = git(repo, 'rev-parse', 'HEAD^{tree}');
     writeFiles(repo, { 'a.txt': 'edited\n', 'b.txt': 'edited too\n' });
     const sandbox = await open(repo);
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(SCAN);
     try {
       writeFiles(repo, { 'a.txt': 'edited again, after the scan, longer\n' });
       const before = snapshotTree(repo);
@@ -194,7 +196,7 @@ describe('checkoutTree', () => {
     const target = git(repo, 'rev-parse', 'HEAD^{tree}');
     writeFiles(repo, { 'a.txt': 'edited\n' });
     const sandbox = await open(repo);
-    const scan = await sandbox.scan();
+    const scan = await sandbox.scan(SCAN);
     try {
       writeFiles(repo, { 'other.txt': 'edited after the scan\n' });
       await sandbox.checkoutTree(scan, target);
@@ -285,6 +287,6 @@ describe('resetIndex and moveHead', () => {
 
     expect(headOf(repo)).toEqual({ ref: null, sha: first });
     expect(git(repo, 'rev-parse', 'refs/heads/main')).toBe(second);
-    expect(existsSync(path.join(repo, '.git', 'savepoint-tmp'))).toBe(false);
+    expect(existsSync(path.join(repo, '.git', 'savepoint', 'tmp'))).toBe(false);
   });
 });

@@ -43,6 +43,7 @@ describe('plan create', () => {
       name: 'refactor',
       sandboxPath: repo,
       gitDir: path.join(repo, '.git'),
+      repositoryId: readFileSync(path.join(repo, '.git', 'savepoint', 'repository-id'), 'utf8').trim(),
       baseCommit: git(repo, 'rev-parse', 'HEAD'),
       state: 'active',
       policy: {},
@@ -273,7 +274,7 @@ describe('plan apply and abandon', () => {
     const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
     const { plan: applied, finalCheckpoint } = await sp.plans.apply(plan.planId);
     expect(applied.state).toBe('applied');
-    expect(finalCheckpoint).toEqual({ checkpoint, deduplicated: true });
+    expect(finalCheckpoint).toEqual({ checkpoint, deduplicated: true, skipped: [] });
     expect(sp.checkpoints.list(plan.planId)).toEqual([checkpoint]);
   });
 

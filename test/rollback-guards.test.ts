@@ -342,12 +342,7 @@ describe('refused rollbacks change nothing', () => {
     expect(after.head).toEqual(before.head);
   });
 
-  // BUG: for an untracked file in the way, PathInTheWayError names no path (details.paths is [] and
-  // the message ends in ": "). `git read-tree -u -m` reports it as "error: Untracked working tree
-  // file 'b.txt' would be overwritten by merge." and pathsFromGitError (src/git/sandbox.ts) only
-  // parses tab-indented path lists and "Entry '…' not uptodate". Repro: the test above; print
-  // error.details.paths. (The message also blames "ignored files" for a plain untracked file.)
-  it.skip('PATH_IN_THE_WAY for an untracked file names the file', async () => {
+  it('PATH_IN_THE_WAY for an untracked file names the file', async () => {
     const { sp, plan, checkpoint, repo } = await planWithChanges();
     const error = await expectError(
       sp.rollbacks.rollback({
@@ -366,14 +361,7 @@ describe('refused rollbacks change nothing', () => {
     expect(error.message).toContain('b.txt');
   });
 
-  // BUG (data loss): rollback silently overwrites an ignored file that sits where the target
-  // checkpoint has a file. src/git/sandbox.ts checkoutTree relies on `git read-tree -u -m` refusing
-  // to overwrite files absent from the index, but git (2.39 here) treats ignored files as
-  // expendable and overwrites them; the ignored content is in no checkpoint, so it is lost
-  // (DESIGN §4/§5: "a path that would overwrite an ignored file is an error unless forced").
-  // Repro: checkpoint with untracked out/report.txt; add .gitignore 'out/'; write other content to
-  // out/report.txt; rollback → no error, out/report.txt holds the checkpoint's content.
-  it.skip('an ignored file in the way: PATH_IN_THE_WAY, exit 4, the file and everything else unchanged', async () => {
+  it('an ignored file in the way: PATH_IN_THE_WAY, exit 4, the file and everything else unchanged', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });
@@ -403,11 +391,7 @@ describe('refused rollbacks change nothing', () => {
     expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
   });
 
-  // BUG (data loss): same cause as above, worse outcome: an ignored *directory* where the target
-  // checkpoint has a file is deleted with everything in it. Repro: checkpoint with untracked file
-  // `build`; rm build; .gitignore 'build/'; mkdir build; echo precious > build/cache.o; rollback →
-  // no error, build is the checkpoint's file and build/cache.o is gone.
-  it.skip('an ignored directory in the way: PATH_IN_THE_WAY, exit 4, the directory and its files unchanged', async () => {
+  it('an ignored directory in the way: PATH_IN_THE_WAY, exit 4, the directory and its files unchanged', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });

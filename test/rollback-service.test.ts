@@ -454,12 +454,7 @@ describe('snapshot rules from DESIGN §4', () => {
     ['a text eol=crlf attribute and an LF file', {}, 'attr.txt', Buffer.from('a\nb\n')],
   ];
 
-  // BUG: savepoint's git calls do not neutralize core.autocrlf / eol attributes (DESIGN §4
-  // "Byte-exact"): `git add -A` normalizes line endings into the checkpoint blob and
-  // `read-tree -u` converts them again on the way out, so the restored file differs from what
-  // was on disk. Repro: git config core.autocrlf input; printf 'a\r\nb\r\n' > crlf.txt;
-  // checkpoint; rm crlf.txt; rollback → crlf.txt is 'a\nb\n'.
-  it.skip.each(conversions)('restores files byte-exact with %s', async (_name, config, file, bytes) => {
+  it.each(conversions)('restores files byte-exact with %s', async (_name, config, file, bytes) => {
     const repo = makeRepo({ 'README.md': '# r\n' });
     for (const [key, value] of Object.entries(config)) git(repo, 'config', key, value);
     if (file === 'attr.txt') {
@@ -529,12 +524,7 @@ describe('snapshot rules from DESIGN §4', () => {
     expect(git(nested, 'rev-parse', 'HEAD')).toBe(nestedHead);
   });
 
-  // BUG: a file that was ignored at checkpoint time but is no longer ignored (the ignore rule
-  // was removed) is deleted by rollback as if it were new untracked output (DESIGN §4 "Ignore
-  // rules can change between checkpoint and rollback … must not be deleted … silently",
-  // cline#14367). Repro: .gitignore '*.log' committed, notes.log exists (ignored); checkpoint;
-  // remove the rule from .gitignore; rollback to the checkpoint → notes.log is gone.
-  it.skip('does not delete a file that was ignored at checkpoint time and is not ignored now', async () => {
+  it('does not delete a file that was ignored at checkpoint time and is not ignored now', async () => {
     const repo = makeRepo({ '.gitignore': '*.log\n', 'a.txt': 'a\n' });
     writeFiles(repo, { 'notes.log': 'precious, was ignored\n' });
     const sp = await openSavepoint(repo);

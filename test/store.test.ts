@@ -48,6 +48,7 @@ function makePlan(overrides: Partial<Plan> = {}): Plan {
     name: 'a plan',
     sandboxPath: '/tmp/sandbox-a',
     gitDir: '/tmp/sandbox-a/.git',
+    repositoryId: 'repo-a',
     baseCommit: 'a'.repeat(40),
     state: 'active',
     policy: {},
@@ -201,10 +202,7 @@ describe('refusing databases it must not write', () => {
     raw2.close();
   });
 
-  // BUG: a corrupt row escapes as a raw ZodError (→ INTERNAL, exit 10) instead of StoreIntegrityError
-  // STORE_CORRUPT (exit 9): the row schemas parse JSON columns and the model with `.parse()` inside
-  // `.transform()`, which throws straight through the `safeParse` in parseRow (src/store/sqlite-store.ts).
-  it.skip('reports a row that does not match the schema as STORE_CORRUPT instead of returning it', async () => {
+  it('reports a row that does not match the schema as STORE_CORRUPT instead of returning it', async () => {
     const file = path.join(tempDir(), 'state.db');
     const store = openStore(file);
     const plan = makePlan();

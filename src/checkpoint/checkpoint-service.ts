@@ -212,7 +212,11 @@ export class CheckpointService {
    */
   async openSandbox(plan: Plan): Promise<GitSandbox> {
     const sandbox = await this.deps.sandboxes.open(plan.sandboxPath);
-    if (sandbox.commonDir !== plan.gitDir || sandbox.path !== plan.sandboxPath) {
+    if (
+      sandbox.commonDir !== plan.gitDir ||
+      sandbox.path !== plan.sandboxPath ||
+      (await sandbox.repositoryId()) !== plan.repositoryId
+    ) {
       throw new SandboxInvalidError(
         `sandbox ${plan.sandboxPath} is no longer the worktree plan ${plan.planId} was made for (now ${sandbox.path} of ${sandbox.commonDir}, recorded ${plan.gitDir})`,
         {

@@ -58,7 +58,8 @@ export class UnmergedIndexError extends SavepointError {
 export class PathInTheWayError extends SavepointError {
   constructor(paths: string[], reason: 'untracked' | 'changed' | 'nested-repository') {
     const what = {
-      untracked: 'ignored files that are not in any checkpoint would be overwritten',
+      untracked:
+        'files that no snapshot holds (ignored, or created while the rollback ran) would be overwritten',
       changed: 'files changed while the rollback ran',
       'nested-repository':
         'nested repositories stand where the checkpoint has files, and savepoint never moves them',

@@ -63,6 +63,10 @@ export interface GitSandbox {
   readonly commonDir: string;
 
   head(): Promise<HeadState>;
+  /** The repository's savepoint identity, or null when none was ever written (another repository). */
+  repositoryId(): Promise<string | null>;
+  /** The repository's savepoint identity, writing `candidate` if there is none yet (first writer wins). */
+  ensureRepositoryId(candidate: string): Promise<string>;
   /** Captures worktree, index and HEAD as trees without touching them. Caller must `dispose()` the scan. */
   scan(options: ScanOptions): Promise<SnapshotScan>;
   /** Writes the checkpoint commit (and its index commit) for a scan; returns the commit id. */
@@ -81,6 +85,13 @@ export interface GitSandbox {
    * Paths the current tree holds (listed as `deleted` or `modified`) are never in the way.
    */
   findInTheWay(changes: readonly TreeChange[]): Promise<string[]>;
+  /**
+   * Which of `paths` the ignore rules recorded in `tree` (its `.gitignore` files, plus the
+   * repository's `info/exclude` and `core.excludesFile`) would ignore.
+   */
+  ignoredByRulesOf(tree: string, paths: readonly string[]): Promise<string[]>;
+  /** A tree equal to `baseTree` plus the entries of `paths` as `fromTree` has them. */
+  graftEntries(baseTree: string, fromTree: string, paths: readonly string[]): Promise<string>;
   /** Rewrites only the worktree paths that differ between `scan.treeSha` and `toTree`. */
   checkoutTree(scan: SnapshotScan, toTree: string): Promise<void>;
   /**

@@ -109,6 +109,13 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
   try {
     const stdout = await simpleGit(config)
       .env(env)
+      .outputHandler((_command, out) => {
+        // simple-git waits a fixed 50 ms after a process that printed nothing (its
+        // completion-detection plugin, to catch late output); many of savepoint's calls print
+        // nothing. Once stdout has ended there is no late output: an empty chunk at 'end'
+        // tells simple-git so, without adding anything to the result.
+        out.once('end', () => out.emit('data', Buffer.alloc(0)));
+      })
       .raw([...args]);
     return { stdout, stderr, exitCode };
   } catch (error) {

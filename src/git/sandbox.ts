@@ -8,6 +8,7 @@ import {
   cp,
   lstat,
   mkdir,
+  mkdtemp,
   readdir,
   readFile,
   realpath,
@@ -15,6 +16,7 @@ import {
   rm,
   stat,
   utimes,
+  writeFile,
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +74,11 @@ function pathsFromGitError(stderr: string): string[] {
   const paths = new Set<string>();
   for (const match of stderr.matchAll(/^\t(.+)$/gm)) if (match[1]) paths.add(match[1]);
   for (const match of stderr.matchAll(/Entry '(.+)' not uptodate/g)) if (match[1]) paths.add(match[1]);
+  for (const match of stderr.matchAll(
+    /Untracked working tree file '(.+)' would be (?:overwritten|removed)/g,
+  )) {
+    if (match[1]) paths.add(match[1]);
+  }
   return [...paths];
 }
 
@@ -124,6 +131,48 @@ export class GitWorktree implements GitSandbox {
       ...options,
       config: RAW_CONFIG,
       env: { GIT_DIR: rawDir, GIT_WORK_TREE: this.path, GIT_OBJECT_DIRECTORY: this.layout.objectsDir },
+    });
+  }
+
+  private get repositoryIdFile(): string {
+    return path.join(this.commonDir, 'savepoint', 'repository-id');
+  }
+
+  async repositoryId(): Promise<string | null> {
+    const text = await readFile(this.repositoryIdFile, 'utf8').catch(() => null);
+    return text?.trim() || null;
+  }
+
+  async ensureRepositoryId(candidate: string): Promise<string> {
+    await mkdir(path.dirname(this.repositoryIdFile), { recursive: true, mode: 0o700 });
+    await writeFile(this.repositoryIdFile, `${candidate}\n`, { flag: 'wx', mode: 0o600 }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      },
+    );
+    return (await this.repositoryId()) ?? candidate;
+  }
+
+  /** The raw view over another work tree (a scratch directory), e.g. to evaluate ignore rules. */
+  private async rawIn(
+    workTree: string,
+    args: readonly string[],
+    options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'>,
+  ) {
+    this.rawView ??= ensureRawView({
+      gitDir: this.layout.gitDir,
+      commonDir: this.commonDir,
+      objectFormat: this.layout.objectFormat,
+    });
+    return runGit(args, {
+      cwd: workTree,
+      ...options,
+      config: RAW_CONFIG,
+      env: {
+        GIT_DIR: await this.rawView,
+        GIT_WORK_TREE: workTree,
+        GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
+      },
     });
   }
 
@@ -406,6 +455,79 @@ export class GitWorktree implements GitSandbox {
       else inTheWay.add(file);
     }
     return [...inTheWay].sort();
+  }
+
+  async ignoredByRulesOf(tree: string, paths: readonly string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const scratch = await mkdtemp(path.join(this.ownDir, 'tmp', 'rules-'));
+    try {
+      // Materialize only the tree's .gitignore files; check-ignore reads rules from the worktree.
+      // ls-tree has no glob pathspecs: list the tree and pick the .gitignore files.
+      const listing = await this.git(['ls-tree', '-r', '-z', tree]);
+      for (const record of listing.stdout.split('\0')) {
+        const match = /^\d+ blob ([0-9a-f]+)\t((?:.*\/)?\.gitignore)$/s.exec(record);
+        if (!match?.[1] || !match[2]) continue;
+        const { stdout } = await this.git(['cat-file', 'blob', match[1]]);
+        await mkdir(path.dirname(path.join(scratch, match[2])), { recursive: true });
+        await writeFile(path.join(scratch, match[2]), stdout);
+      }
+      const ignored: string[] = [];
+      for (let i = 0; i < paths.length; i += 500) {
+        const chunk = paths.slice(i, i + 500);
+        // -v -n prints one line per path, in order: "::\tpath" when no rule matches, and the
+        // matching rule otherwise ("!"-rules un-ignore).
+        const { stdout } = await this.rawIn(
+          scratch,
+          ['check-ignore', '--no-index', '-v', '-n', '--', ...chunk],
+          {
+            indexFile: path.join(scratch, 'no-index'),
+            allowExit: [1],
+          },
+        );
+        stdout
+          .split('\n')
+          .slice(0, chunk.length)
+          .forEach((line, index) => {
+            const source = line.slice(0, line.indexOf('\t'));
+            const pattern = /:\d+:(.*)$/.exec(source)?.[1];
+            if (source !== '::' && pattern !== undefined && !pattern.startsWith('!'))
+              ignored.push(chunk[index] as string);
+          });
+      }
+      return ignored;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async graftEntries(baseTree: string, fromTree: string, paths: readonly string[]): Promise<string> {
+    if (paths.length === 0) return baseTree;
+    const file = path.join(this.ownDir, 'tmp', `graft-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const remove = trackTempFile(file);
+    try {
+      await this.git(['read-tree', baseTree], { indexFile: file });
+      const { stdout } = await this.git([
+        'ls-tree',
+        '-r',
+        '-z',
+        '--full-tree',
+        fromTree,
+        '--',
+        ...paths.map((p) => `:(literal)${p}`),
+      ]);
+      const entries = stdout
+        .split('\0')
+        .map((record) => /^(\d+) \w+ ([0-9a-f]+)\t(.+)$/s.exec(record))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map(([, mode, sha, file]) => `${mode},${sha},${file}`);
+      for (let i = 0; i < entries.length; i += 500) {
+        const args = entries.slice(i, i + 500).flatMap((entry) => ['--cacheinfo', entry]);
+        await this.git(['update-index', '--add', ...args], { indexFile: file });
+      }
+      return (await this.git(['write-tree'], { indexFile: file })).stdout.trim();
+    } finally {
+      await remove();
+    }
   }
 
   async checkoutTree(scan: SnapshotScan, toTree: string): Promise<void> {

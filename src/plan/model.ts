@@ -24,6 +24,11 @@ export const Plan = z.object({
   sandboxPath: z.string(),
   /** Canonical absolute path of the repository's git common dir. */
   gitDir: z.string(),
+  /**
+   * Identity of the repository (a ULID savepoint writes once into its common dir): tells a
+   * repository re-created at the same path from the one the plan was made for.
+   */
+  repositoryId: z.string(),
   /** HEAD commit when the plan was created; null on an unborn HEAD. */
   baseCommit: z.string().nullable(),
   state: PlanState,

@@ -94,6 +94,7 @@ export class PlanService {
         name: options.name ?? null,
         sandboxPath: sandbox.path,
         gitDir: sandbox.commonDir,
+        repositoryId: await sandbox.ensureRepositoryId(ids.next()),
         baseCommit: scan.head.sha,
         state: 'active',
         policy: {},

@@ -18,6 +18,8 @@ export interface RollbackPreview {
   checkpointId: string;
   restored: RestoreCounts;
   paths: TreeChange[];
+  /** Files the checkpoint's ignore rules ignore, which rollback therefore leaves on disk instead of deleting. */
+  preserved: string[];
   /** Unsnapshotted files (e.g. ignored) standing where the checkpoint has files: rollback stops unless `force` moves them aside. */
   inTheWay: string[];
   /** `move`: HEAD goes back to the checkpoint's commit; `kept`: `--head keep` left it; `unchanged`: already there. */
@@ -54,6 +56,21 @@ export interface RollbackRequest {
    * (e.g. {@link ConfirmationError}) to refuse without asking.
    */
   confirm: (preview: RollbackPreview) => Promise<boolean>;
+}
+
+/** True when a `.gitignore` file differs, i.e. the target's ignore rules may differ from today's. */
+export function rulesChanged(changes: readonly TreeChange[]): boolean {
+  return changes.some((c) => c.path === '.gitignore' || c.path.endsWith('/.gitignore'));
+}
+
+function deletedPaths(changes: readonly TreeChange[]): string[] {
+  return changes.filter((c) => c.change === 'deleted').map((c) => c.path);
+}
+
+/** Of `ignored`, those that can stay: not under a path the rollback turns into a file. */
+export function keepable(changes: readonly TreeChange[], ignored: readonly string[]): string[] {
+  const added = changes.filter((c) => c.change !== 'deleted').map((c) => c.path);
+  return ignored.filter((file) => !added.some((dir) => file.startsWith(`${dir}/`)));
 }
 
 /** True when one path is the other or lies under it (relative, `/`-separated). */
@@ -99,7 +116,13 @@ export class RollbackService {
         scan.head,
         request.head ?? 'restore',
       );
-      const paths = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+      const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+      // A file the checkpoint's own ignore rules ignore was ignored when it was taken, so the
+      // checkpoint says nothing about it: leave it on disk rather than delete it (cline#14367).
+      const preserved = rulesChanged(changes)
+        ? keepable(changes, await sandbox.ignoredByRulesOf(target.treeSha, deletedPaths(changes)))
+        : [];
+      const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
       // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
       // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
       const inTheWay = await sandbox.findInTheWay(paths);
@@ -115,6 +138,7 @@ export class RollbackService {
         restored: countChanges(paths),
         paths,
         inTheWay,
+        preserved,
         head:
           head.action === 'move'
             ? { action: 'move', from: head.from.sha, to: head.to.sha }
@@ -152,7 +176,8 @@ export class RollbackService {
           ).checkpoint;
       if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, safety.checkpointId);
       try {
-        await sandbox.checkoutTree(scan, target.treeSha);
+        const tree = await sandbox.graftEntries(target.treeSha, scan.treeSha, preserved);
+        await sandbox.checkoutTree(scan, tree);
       } catch (error) {
         // git checks every path before it writes one: nothing changed but the moves aside.
         if (error instanceof PathInTheWayError && movedAside.length === 0) throw error;

@@ -10,6 +10,7 @@ export const MIGRATIONS: readonly string[] = [
     name             TEXT,
     sandbox_path     TEXT NOT NULL,
     git_dir          TEXT NOT NULL,
+    repository_id    TEXT NOT NULL,
     base_commit      TEXT,
     state            TEXT NOT NULL CHECK (state IN ('active', 'applied', 'abandoned')),
     policy_json      TEXT NOT NULL DEFAULT '{}',

@@ -20,6 +20,7 @@ const PlanRow = z
     name: z.string().nullable(),
     sandbox_path: z.string(),
     git_dir: z.string(),
+    repository_id: z.string(),
     base_commit: z.string().nullable(),
     state: PlanState,
     policy_json: json(PlanPolicy),
@@ -34,6 +35,7 @@ const PlanRow = z
       name: row.name,
       sandboxPath: row.sandbox_path,
       gitDir: row.git_dir,
+      repositoryId: row.repository_id,
       baseCommit: row.base_commit,
       state: row.state,
       policy: row.policy_json,
@@ -86,17 +88,16 @@ const CHECKPOINT_COLUMNS = `checkpoint_id, plan_id, seq, checkpoint_type, sandbo
   index_tree_sha, head_sha, head_ref, filesystem_path, size_bytes, files_changed, created_at, metadata_json`;
 
 function parseRow<T>(schema: z.ZodType<T>, row: unknown, table: string): T {
-  const result = schema.safeParse(row);
-  if (!result.success) {
-    throw new StoreIntegrityError(
-      'STORE_CORRUPT',
-      `a ${table} row does not match the schema: ${z.prettifyError(result.error)}`,
-      {
-        details: { table },
-      },
-    );
+  try {
+    return schema.parse(row);
+  } catch (error) {
+    // Nested parses inside transforms throw their own ZodError: every one is a corrupt row.
+    const reason = error instanceof z.ZodError ? z.prettifyError(error) : String(error);
+    throw new StoreIntegrityError('STORE_CORRUPT', `a ${table} row does not match the schema: ${reason}`, {
+      cause: error,
+      details: { table },
+    });
   }
-  return result.data;
 }
 
 function sqliteCode(error: unknown): string | undefined {
@@ -109,10 +110,10 @@ class SqlitePlanStore implements PlanStore {
   constructor(db: Database.Database) {
     this.statements = {
       insert:
-        db.prepare(`INSERT INTO plans (plan_id, name, sandbox_path, git_dir, base_commit, state, policy_json,
-        managed_worktree, created_at, updated_at, applied_at)
-        VALUES (@planId, @name, @sandboxPath, @gitDir, @baseCommit, @state, @policy, @managedWorktree, @createdAt,
-        @updatedAt, @appliedAt)`),
+        db.prepare(`INSERT INTO plans (plan_id, name, sandbox_path, git_dir, repository_id, base_commit, state,
+        policy_json, managed_worktree, created_at, updated_at, applied_at)
+        VALUES (@planId, @name, @sandboxPath, @gitDir, @repositoryId, @baseCommit, @state, @policy, @managedWorktree,
+        @createdAt, @updatedAt, @appliedAt)`),
       get: db.prepare('SELECT * FROM plans WHERE plan_id = ?'),
       list: db.prepare('SELECT * FROM plans ORDER BY plan_id'),
       listByState: db.prepare('SELECT * FROM plans WHERE state = ? ORDER BY plan_id'),

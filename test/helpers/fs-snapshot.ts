@@ -169,7 +169,7 @@ export function repoState(repo: string): RepoState {
 
 /** Files left in a git dir's `savepoint-tmp/` (private index copies). */
 export function tempIndexFiles(gitDir: string): string[] {
-  const dir = path.join(gitDir, 'savepoint-tmp');
+  const dir = path.join(gitDir, 'savepoint', 'tmp');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 

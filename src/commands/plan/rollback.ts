@@ -16,6 +16,8 @@ function describe(preview: RollbackPreview): string[] {
     lines.push(`  ${changeLetter[change]}  ${path}`);
   if (preview.paths.length > MAX_LISTED)
     lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
+  for (const file of preview.preserved)
+    lines.push(`  =  ${file} (ignored by the checkpoint's .gitignore: left on disk)`);
   for (const file of preview.inTheWay)
     lines.push(`  !  ${file} (not in any checkpoint, in the way: --force moves it aside)`);
   if (preview.head.action === 'move')
