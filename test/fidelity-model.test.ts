@@ -395,5 +395,5 @@ describe('snapshot fidelity (model-based)', () => {
         ...(PATH === undefined ? {} : { path: PATH }),
       },
     );
-  }, 1_800_000);
+  }, Math.max(600_000, RUNS * 1_000));
 });
