@@ -118,19 +118,29 @@ export class GitWorktree implements GitSandbox {
     return runGit(args, { cwd: this.path, ...options });
   }
 
-  /** Runs git through the raw view: same worktree and objects, no content conversion. */
-  private async raw(args: readonly string[], options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'> = {}) {
+  /**
+   * Runs git through the raw view: same objects, no content conversion. The work tree is the
+   * sandbox, or `workTree` (a scratch directory, e.g. to evaluate another tree's ignore rules).
+   */
+  private async raw(
+    args: readonly string[],
+    options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'> & { workTree?: string } = {},
+  ) {
     this.rawView ??= ensureRawView({
       gitDir: this.layout.gitDir,
       commonDir: this.commonDir,
       objectFormat: this.layout.objectFormat,
     });
-    const rawDir = await this.rawView;
+    const { workTree = this.path, ...rest } = options;
     return runGit(args, {
-      cwd: this.path,
-      ...options,
+      ...rest,
+      cwd: workTree,
       config: RAW_CONFIG,
-      env: { GIT_DIR: rawDir, GIT_WORK_TREE: this.path, GIT_OBJECT_DIRECTORY: this.layout.objectsDir },
+      env: {
+        GIT_DIR: await this.rawView,
+        GIT_WORK_TREE: workTree,
+        GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
+      },
     });
   }
 
@@ -151,29 +161,6 @@ export class GitWorktree implements GitSandbox {
       },
     );
     return (await this.repositoryId()) ?? candidate;
-  }
-
-  /** The raw view over another work tree (a scratch directory), e.g. to evaluate ignore rules. */
-  private async rawIn(
-    workTree: string,
-    args: readonly string[],
-    options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'>,
-  ) {
-    this.rawView ??= ensureRawView({
-      gitDir: this.layout.gitDir,
-      commonDir: this.commonDir,
-      objectFormat: this.layout.objectFormat,
-    });
-    return runGit(args, {
-      cwd: workTree,
-      ...options,
-      config: RAW_CONFIG,
-      env: {
-        GIT_DIR: await this.rawView,
-        GIT_WORK_TREE: workTree,
-        GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
-      },
-    });
   }
 
   async head(): Promise<HeadState> {
@@ -476,14 +463,11 @@ export class GitWorktree implements GitSandbox {
         const chunk = paths.slice(i, i + 500);
         // -v -n prints one line per path, in order: "::\tpath" when no rule matches, and the
         // matching rule otherwise ("!"-rules un-ignore).
-        const { stdout } = await this.rawIn(
-          scratch,
-          ['check-ignore', '--no-index', '-v', '-n', '--', ...chunk],
-          {
-            indexFile: path.join(scratch, 'no-index'),
-            allowExit: [1],
-          },
-        );
+        const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '--', ...chunk], {
+          workTree: scratch,
+          indexFile: path.join(scratch, 'no-index'),
+          allowExit: [1],
+        });
         stdout
           .split('\n')
           .slice(0, chunk.length)

@@ -51,26 +51,16 @@ function checkExisting(file: string): void {
     }
   } catch (error) {
     if (error instanceof StoreIntegrityError) throw error;
-    const code = sqliteCode(error);
-    if (code === 'SQLITE_CORRUPT') {
-      throw new StoreIntegrityError(
-        'STORE_CORRUPT',
-        `${file} is a corrupt SQLite database; refusing to write to it`,
-        {
-          cause: error,
-          details: { path: file },
-        },
-      );
-    }
-    if (code === 'SQLITE_NOTADB') {
-      throw new StoreIntegrityError(
-        'STORE_FOREIGN',
-        `${file} is not a SQLite database; refusing to write to it`,
-        {
-          cause: error,
-          details: { path: file },
-        },
-      );
+    const refusal = {
+      SQLITE_CORRUPT: ['STORE_CORRUPT', 'is a corrupt SQLite database'],
+      SQLITE_NOTADB: ['STORE_FOREIGN', 'is not a SQLite database'],
+    } as const;
+    const known = refusal[sqliteCode(error) as keyof typeof refusal];
+    if (known) {
+      throw new StoreIntegrityError(known[0], `${file} ${known[1]}; refusing to write to it`, {
+        cause: error,
+        details: { path: file },
+      });
     }
     throw error;
   } finally {
