@@ -212,10 +212,13 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     Then the run succeeds
     And the JSON "skipped" is [{"path":"worktree-like","reason":"nested-repository"}]
 
-  Scenario: a submodule's files are never entered
+  Scenario: a submodule's files are never entered, and it is reported as skipped
     Given a submodule in "mod"
     And an active plan
     And the agent writes "local change\n" to "mod/sub.txt"
+    When I run "savepoint checkpoint create --plan <plan> --json"
+    Then the run succeeds
+    And the JSON "skipped" is [{"path":"mod","reason":"submodule"}]
     When I run "savepoint plan rollback <plan> <checkpoint:first> --yes"
     Then the run succeeds
     And the file "mod/sub.txt" has the content "local change\n"

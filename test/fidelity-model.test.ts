@@ -223,6 +223,17 @@ class Rename implements fc.AsyncCommand<Model, Real> {
   toString = () => `rename(${this.from} → ${this.to})`;
 }
 
+/** An empty directory: git stores none, so it is not part of the model's files; it must not disturb a rollback. */
+class Mkdir implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly dir: string) {}
+  check = (m: Readonly<Model>) =>
+    ![...m.files.keys()].some((file) => file === this.dir || this.dir.startsWith(`${file}/`));
+  async run(_m: Model, r: Real) {
+    mkdirSync(path.join(r.dir, this.dir), { recursive: true });
+  }
+  toString = () => `mkdir(${this.dir})`;
+}
+
 class EditGitignore implements fc.AsyncCommand<Model, Real> {
   constructor(readonly content: string | null) {}
   check = () => true;
@@ -342,6 +353,7 @@ const commands = [
     .tuple(pathArb, fc.constantFrom('a.txt', 'dir', 'missing', '../outside'))
     .map(([f, t]) => new Symlink(f, t)),
   fc.tuple(pathArb, pathArb).map(([a, b]) => new Rename(a, b)),
+  fc.constantFrom('empty', 'dir/empty', 'dir/sub/empty').map((d) => new Mkdir(d)),
   fc.option(fc.constantFrom(...IGNORES), { nil: null }).map((c) => new EditGitignore(c)),
   pathArb.map((f) => new Stage(f)),
   fc.constant(new Commit()),
@@ -369,31 +381,35 @@ describe('snapshot fidelity (model-based)', () => {
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it(`round-trips ${RUNS} random sequences byte-exactly`, async () => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
-        const dir = path.join(work, `run-${n++}`);
-        cpSync(template, dir, { recursive: true, verbatimSymlinks: true });
-        const savepoint = await Savepoint.open({ cwd: dir });
-        try {
-          const { plan, checkpoint } = await savepoint.plans.create({ sandbox: dir });
-          const files = readTree(dir);
-          const model: Model = {
-            files,
-            checkpoints: [{ checkpoint, files: snapshotOf(files), index: indexOf(dir), head: headOf(dir) }],
-          };
-          await fc.asyncModelRun(() => ({ model, real: { dir, savepoint, planId: plan.planId } }), cmds);
-        } finally {
-          savepoint.close();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }),
-      {
-        numRuns: RUNS,
-        ...(SEED === undefined ? {} : { seed: SEED }),
-        ...(PATH === undefined ? {} : { path: PATH }),
-      },
-    );
-  }, Math.max(600_000, RUNS * 1_000));
+  it(
+    `round-trips ${RUNS} random sequences byte-exactly`,
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
+          const dir = path.join(work, `run-${n++}`);
+          cpSync(template, dir, { recursive: true, verbatimSymlinks: true });
+          const savepoint = await Savepoint.open({ cwd: dir });
+          try {
+            const { plan, checkpoint } = await savepoint.plans.create({ sandbox: dir });
+            const files = readTree(dir);
+            const model: Model = {
+              files,
+              checkpoints: [{ checkpoint, files: snapshotOf(files), index: indexOf(dir), head: headOf(dir) }],
+            };
+            await fc.asyncModelRun(() => ({ model, real: { dir, savepoint, planId: plan.planId } }), cmds);
+          } finally {
+            savepoint.close();
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }),
+        {
+          numRuns: RUNS,
+          ...(SEED === undefined ? {} : { seed: SEED }),
+          ...(PATH === undefined ? {} : { path: PATH }),
+        },
+      );
+    },
+    Math.max(600_000, RUNS * 1_000),
+  );
 });

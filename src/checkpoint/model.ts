@@ -12,7 +12,7 @@ export type CheckpointKind = z.infer<typeof CheckpointKind>;
 /** A path the snapshot left out on purpose (see `SkippedPath` in the ports). */
 export const SkippedPath = z.object({
   path: z.string(),
-  reason: z.enum(['nested-repository', 'too-large']),
+  reason: z.enum(['nested-repository', 'submodule', 'too-large']),
   sizeBytes: z.number().int().nonnegative().optional(),
 });
 export type SkippedPath = z.infer<typeof SkippedPath>;

@@ -56,7 +56,12 @@ export function age(iso: string, now = Date.now()): string {
 export const changeLetter = { added: 'A', modified: 'M', deleted: 'D' } as const;
 
 /** Why a snapshot left a path out, for humans. */
-export function skipReason(entry: { reason: 'nested-repository' | 'too-large'; sizeBytes?: number }): string {
+export function skipReason(entry: {
+  reason: 'nested-repository' | 'submodule' | 'too-large';
+  sizeBytes?: number;
+}): string {
   if (entry.reason === 'nested-repository') return 'nested repository, never entered';
+  if (entry.reason === 'submodule')
+    return 'submodule: only its commit id is recorded, its files are never entered';
   return `untracked file of ${entry.sizeBytes ?? '?'} bytes, over the size cap (SAVEPOINT_UNTRACKED_SIZE_CAP)`;
 }

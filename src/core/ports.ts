@@ -13,12 +13,13 @@ export interface HeadState {
 }
 
 /**
- * A path a snapshot left out on purpose: a nested repository (a directory holding `.git`,
- * never entered) or an untracked file larger than the size cap (never hashed).
+ * A path whose content a snapshot leaves out on purpose: a nested repository (a directory
+ * holding `.git`, never entered), a submodule (only its gitlink commit id is recorded, its
+ * files are never entered) or an untracked file larger than the size cap (never hashed).
  */
 export interface SkippedPath {
   readonly path: string;
-  readonly reason: 'nested-repository' | 'too-large';
+  readonly reason: 'nested-repository' | 'submodule' | 'too-large';
   /** Size of a too-large file, bytes. */
   readonly sizeBytes?: number;
 }

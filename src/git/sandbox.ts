@@ -210,8 +210,17 @@ export class GitWorktree implements GitSandbox {
       } else if (indexed && (await this.conversionFree())) {
         await rename(indexCopy, rawIndex);
       }
-      const skipped = await this.findSkipped(rawIndex, options.untrackedSizeCap);
-      const excludes = skipped.map((entry) => `:(exclude,literal)${entry.path}`);
+      const submodules = await this.submodulePaths();
+      const excluded = await this.findSkipped(rawIndex, options.untrackedSizeCap, submodules);
+      const excludes = excluded.map((entry) => `:(exclude,literal)${entry.path}`);
+      // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
+      // files are never entered. Report it like the other paths whose content is left out.
+      const skipped = [
+        ...excluded,
+        ...[...submodules]
+          .filter((dir) => !excluded.some((entry) => entry.path === dir))
+          .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
+      ];
       try {
         await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
       } catch (error) {
@@ -297,7 +306,22 @@ export class GitWorktree implements GitSandbox {
    * Untracked paths (relative to the raw index) a snapshot must leave alone: nested
    * repositories (a directory holding `.git`, a directory or a file) and files over the cap.
    */
-  private async findSkipped(rawIndex: string, cap: number): Promise<SkippedPath[]> {
+  /** Paths of the submodules `.gitmodules` declares that are present on disk. */
+  private async submodulePaths(): Promise<Set<string>> {
+    const text = await readFile(path.join(this.path, '.gitmodules'), 'utf8').catch(() => '');
+    const found = new Set<string>();
+    for (const match of text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)) {
+      const dir = match[1];
+      if (dir && (await lstat(path.join(this.path, dir)).catch(() => undefined))) found.add(dir);
+    }
+    return found;
+  }
+
+  private async findSkipped(
+    rawIndex: string,
+    cap: number,
+    submodules: ReadonlySet<string>,
+  ): Promise<SkippedPath[]> {
     const { stdout } = await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], {
       indexFile: rawIndex,
     });
@@ -324,7 +348,7 @@ export class GitWorktree implements GitSandbox {
       // git lists a directory it recognises as a repository as "dir/" and does not enter it.
       const root = entry.endsWith('/') ? entry.slice(0, -1) : await nestedRoot(entry);
       if (root !== undefined) {
-        skipped.set(root, { path: root, reason: 'nested-repository' });
+        skipped.set(root, { path: root, reason: submodules.has(root) ? 'submodule' : 'nested-repository' });
         continue;
       }
       const size = await fileSize(path.join(this.path, entry));

@@ -127,7 +127,7 @@ export class RollbackService {
       // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
       const inTheWay = await sandbox.findInTheWay(paths);
       const nested = inTheWay.filter((file) =>
-        scan.skipped.some((entry) => entry.reason === 'nested-repository' && overlaps(file, entry.path)),
+        scan.skipped.some((entry) => entry.reason !== 'too-large' && overlaps(file, entry.path)),
       );
       if (nested.length > 0) throw new PathInTheWayError(nested, 'nested-repository');
       if (inTheWay.length > 0 && !request.force && !request.dryRun)
