@@ -114,12 +114,19 @@ interface Recorded {
   checkpoint: Checkpoint;
   /** Non-ignored files at checkpoint time (what the checkpoint holds). */
   files: Files;
+  /** Paths the index tracked at checkpoint time (restored with the index). */
+  tracked: Set<string>;
   index: string;
   head: string;
 }
 
 interface Model {
   files: Files;
+  /**
+   * Paths in the user's index. git's ignore rules apply only to untracked files, so a file
+   * that is tracked is part of the snapshot even when an ignore rule matches it.
+   */
+  tracked: Set<string>;
   checkpoints: Recorded[];
 }
 
@@ -253,18 +260,22 @@ class EditGitignore implements fc.AsyncCommand<Model, Real> {
 class Stage implements fc.AsyncCommand<Model, Real> {
   constructor(readonly file: string) {}
   check = (m: Readonly<Model>) =>
-    m.files.has(this.file) && !ignoredBy(gitignoreOf(m.files as Files), this.file);
-  async run(_m: Model, r: Real) {
+    m.files.has(this.file) && !unsnapshotted(m.files as Files, m.tracked, this.file);
+  async run(m: Model, r: Real) {
     git(r.dir, 'add', '--', this.file);
+    m.tracked.add(this.file);
   }
   toString = () => `stage(${this.file})`;
 }
 
 class Commit implements fc.AsyncCommand<Model, Real> {
   check = () => true;
-  async run(_m: Model, r: Real) {
+  async run(m: Model, r: Real) {
     git(r.dir, 'add', '-A');
     git(r.dir, 'commit', '-q', '--allow-empty', '-m', 'agent');
+    // add -A: every file not ignored, plus files already tracked; deleted files leave the index.
+    const gitignore = gitignoreOf(m.files);
+    m.tracked = new Set([...m.files.keys()].filter((f) => m.tracked.has(f) || !ignoredBy(gitignore, f)));
   }
   toString = () => 'commit()';
 }
@@ -274,16 +285,19 @@ function assertWorktree(m: Model, r: Real) {
   expect(describeFiles(readTree(r.dir))).toEqual(describeFiles(m.files));
 }
 
-function record(m: Model, r: Real, checkpoint: Checkpoint, files: Files, index: string, head: string) {
-  if (!m.checkpoints.some((c) => c.checkpoint.checkpointId === checkpoint.checkpointId)) {
-    m.checkpoints.push({ checkpoint, files, index, head });
+function record(m: Model, recorded: Recorded) {
+  if (!m.checkpoints.some((c) => c.checkpoint.checkpointId === recorded.checkpoint.checkpointId)) {
+    m.checkpoints.push(recorded);
   }
-  void r;
 }
 
-function snapshotOf(files: Files): Files {
-  const gitignore = gitignoreOf(files);
-  return new Map([...files].filter(([file]) => !ignoredBy(gitignore, file)));
+/** True when a snapshot leaves `file` out: an ignore rule matches it and the index does not track it. */
+function unsnapshotted(files: Files, tracked: ReadonlySet<string>, file: string): boolean {
+  return ignoredBy(gitignoreOf(files), file) && !tracked.has(file);
+}
+
+function snapshotOf(files: Files, tracked: ReadonlySet<string>): Files {
+  return new Map([...files].filter(([file]) => !unsnapshotted(files, tracked, file)));
 }
 
 class TakeCheckpoint implements fc.AsyncCommand<Model, Real> {
@@ -296,7 +310,13 @@ class TakeCheckpoint implements fc.AsyncCommand<Model, Real> {
     assertWorktree(m, r);
     expect(indexOf(r.dir)).toBe(index);
     expect(headOf(r.dir)).toBe(head);
-    record(m, r, checkpoint, snapshotOf(m.files), index, head);
+    record(m, {
+      checkpoint,
+      files: snapshotOf(m.files, m.tracked),
+      tracked: new Set(m.tracked),
+      index,
+      head,
+    });
   }
   toString = () => 'checkpoint()';
 }
@@ -306,26 +326,36 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.checkpoints.length > 0;
   async run(m: Model, r: Real) {
     const target = m.checkpoints[this.pick % m.checkpoints.length] as Recorded;
-    const before = { files: new Map(m.files), index: indexOf(r.dir), head: headOf(r.dir) };
+    const before = {
+      files: new Map(m.files),
+      tracked: new Set(m.tracked),
+      index: indexOf(r.dir),
+      head: headOf(r.dir),
+    };
     const report = await r.savepoint.rollbacks.rollback({
       planId: r.planId,
       checkpointId: target.checkpoint.checkpointId,
       force: true,
       confirm: async () => true,
     });
-    const gitignore = gitignoreOf(before.files);
-    const ignoredNow = [...before.files].filter(([file]) => ignoredBy(gitignore, file));
+    const ignoredNow = [...before.files].filter(([file]) =>
+      unsnapshotted(before.files, before.tracked, file),
+    );
     // Expected: the checkpoint's files, plus ignored files that do not stand in their way.
     const expected: Files = new Map(target.files);
     for (const [file, entry] of ignoredNow) if (!target.files.has(file)) expected.set(file, entry);
     // Files the checkpoint's own rules ignore are not the checkpoint's business: they stay.
     const targetIgnore = gitignoreOf(target.files);
     const preserved = [...before.files.keys()].filter(
-      (file) => !target.files.has(file) && !ignoredBy(gitignore, file) && ignoredBy(targetIgnore, file),
+      (file) =>
+        !target.files.has(file) &&
+        !unsnapshotted(before.files, before.tracked, file) &&
+        ignoredBy(targetIgnore, file),
     );
     for (const file of preserved) expected.set(file, before.files.get(file) as Entry);
     expect([...report.preserved].sort()).toEqual(preserved.sort());
     m.files = expected;
+    m.tracked = new Set(target.tracked);
     assertWorktree(m, r);
     expect(indexOf(r.dir)).toBe(target.index);
     expect(headOf(r.dir)).toBe(target.head);
@@ -338,7 +368,13 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     }
     // The safety checkpoint holds the state from before the rollback: a later rollback to it is an undo.
     const safety = r.savepoint.checkpoints.get(report.safetyCheckpointId as string);
-    record(m, r, safety, snapshotOf(before.files), before.index, before.head);
+    record(m, {
+      checkpoint: safety,
+      files: snapshotOf(before.files, before.tracked),
+      tracked: before.tracked,
+      index: before.index,
+      head: before.head,
+    });
   }
   toString = () => `rollback(#${this.pick})`;
 }
@@ -393,9 +429,19 @@ describe('snapshot fidelity (model-based)', () => {
           try {
             const { plan, checkpoint } = await savepoint.plans.create({ sandbox: dir });
             const files = readTree(dir);
+            const tracked = new Set(git(dir, 'ls-files', '-z').split('\0').filter(Boolean));
             const model: Model = {
               files,
-              checkpoints: [{ checkpoint, files: snapshotOf(files), index: indexOf(dir), head: headOf(dir) }],
+              tracked,
+              checkpoints: [
+                {
+                  checkpoint,
+                  files: snapshotOf(files, tracked),
+                  tracked: new Set(tracked),
+                  index: indexOf(dir),
+                  head: headOf(dir),
+                },
+              ],
             };
             await fc.asyncModelRun(() => ({ model, real: { dir, savepoint, planId: plan.planId } }), cmds);
           } finally {

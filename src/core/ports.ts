@@ -88,9 +88,10 @@ export interface GitSandbox {
   findInTheWay(changes: readonly TreeChange[]): Promise<string[]>;
   /**
    * Which of `paths` the ignore rules recorded in `tree` (its `.gitignore` files, plus the
-   * repository's `info/exclude` and `core.excludesFile`) would ignore.
+   * repository's `info/exclude` and `core.excludesFile`) would ignore, tracked or not;
+   * `tree` null: the rules on disk now.
    */
-  ignoredByRulesOf(tree: string, paths: readonly string[]): Promise<string[]>;
+  ignoredByRulesOf(tree: string | null, paths: readonly string[]): Promise<string[]>;
   /** A tree equal to `baseTree` plus the entries of `paths` as `fromTree` has them. */
   graftEntries(baseTree: string, fromTree: string, paths: readonly string[]): Promise<string>;
   /** Rewrites only the worktree paths that differ between `scan.treeSha` and `toTree`. */

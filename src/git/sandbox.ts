@@ -468,14 +468,16 @@ export class GitWorktree implements GitSandbox {
     return [...inTheWay].sort();
   }
 
-  async ignoredByRulesOf(tree: string, paths: readonly string[]): Promise<string[]> {
+  async ignoredByRulesOf(tree: string | null, paths: readonly string[]): Promise<string[]> {
     if (paths.length === 0) return [];
+    await mkdir(path.join(this.ownDir, 'tmp'), { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(path.join(this.ownDir, 'tmp', 'rules-'));
     try {
-      // Materialize only the tree's .gitignore files; check-ignore reads rules from the worktree.
-      // ls-tree has no glob pathspecs: list the tree and pick the .gitignore files.
-      const listing = await this.git(['ls-tree', '-r', '-z', tree]);
-      for (const record of listing.stdout.split('\0')) {
+      // check-ignore reads the .gitignore files of its work tree: the sandbox's own when the
+      // tree's rules are today's, else a scratch directory holding only the tree's .gitignore
+      // files (ls-tree has no glob pathspecs: list the tree and pick them).
+      const listing = tree === null ? '' : (await this.git(['ls-tree', '-r', '-z', tree])).stdout;
+      for (const record of listing.split('\0')) {
         const match = /^\d+ blob ([0-9a-f]+)\t((?:.*\/)?\.gitignore)$/s.exec(record);
         if (!match?.[1] || !match[2]) continue;
         const { stdout } = await this.git(['cat-file', 'blob', match[1]]);
@@ -488,7 +490,7 @@ export class GitWorktree implements GitSandbox {
         // -v -n prints one line per path, in order: "::\tpath" when no rule matches, and the
         // matching rule otherwise ("!"-rules un-ignore).
         const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '--', ...chunk], {
-          workTree: scratch,
+          workTree: tree === null ? this.path : scratch,
           indexFile: path.join(scratch, 'no-index'),
           allowExit: [1],
         });

@@ -117,11 +117,15 @@ export class RollbackService {
         request.head ?? 'restore',
       );
       const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
-      // A file the checkpoint's own ignore rules ignore was ignored when it was taken, so the
-      // checkpoint says nothing about it: leave it on disk rather than delete it (cline#14367).
-      const preserved = rulesChanged(changes)
-        ? keepable(changes, await sandbox.ignoredByRulesOf(target.treeSha, deletedPaths(changes)))
-        : [];
+      // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
+      // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
+      // (cline#14367 deleted such files when an agent had edited .gitignore).
+      // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
+      const deleted = deletedPaths(changes);
+      const preserved = keepable(
+        changes,
+        await sandbox.ignoredByRulesOf(rulesChanged(changes) ? target.treeSha : null, deleted),
+      );
       const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
       // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
       // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
