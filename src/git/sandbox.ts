@@ -198,20 +198,46 @@ export class GitWorktree implements GitSandbox {
       const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
       const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
       const indexTreeSha = await this.writeTree(indexCopy, 'real');
-      // Files the user tracks although an ignore rule matches them: part of the snapshot.
-      const ignoredTracked = indexed ? await this.ignoredEntries(indexCopy, 'real') : [];
+      // The raw index must hold what the user's index tracks (a tracked file is captured even
+      // when an ignore rule matches it) plus the untracked files no rule ignores. The two
+      // indexes are compared by name; ignore rules are matched only against the difference.
+      const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
+      let untrackedInRaw: string[] = [];
+      let forced: string[] = [];
       if (seeded) {
-        // The raw index remembers every file it has seen; one that is ignored now and not
-        // tracked by the user has left the snapshot (ignored files are never captured).
-        const tracked = new Set(ignoredTracked);
-        const gone = (await this.ignoredEntries(rawIndex, 'raw')).filter((file) => !tracked.has(file));
-        if (gone.length > 0)
-          await this.raw(['update-index', '--force-remove', '--', ...gone], { indexFile: rawIndex });
+        const known = new Set(await this.entries(rawIndex, 'raw'));
+        const trackedSet = new Set(tracked);
+        untrackedInRaw = [...known].filter((file) => !trackedSet.has(file));
+        forced = tracked.filter((file) => !known.has(file));
       } else if (indexed && (await this.conversionFree())) {
         await rename(indexCopy, rawIndex);
+      } else if (indexed) {
+        forced = await this.ignoredAmong(indexCopy, 'real', null);
       }
       const submodules = await this.submodulePaths();
-      const excluded = await this.findSkipped(rawIndex, options.untrackedSizeCap, submodules);
+      const untracked = (
+        await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex })
+      ).stdout
+        .split('\0')
+        .filter(Boolean);
+      const excluded = await this.findSkipped(
+        [...untracked, ...untrackedInRaw],
+        options.untrackedSizeCap,
+        submodules,
+      );
+      // Untracked files the raw index remembers but that left the snapshot: ignored now, or
+      // now inside a nested repository, or grown over the size cap.
+      const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
+      const gone = untrackedInRaw.filter(
+        (file) =>
+          ignoredNow.has(file) ||
+          excluded.some((entry) => file === entry.path || file.startsWith(`${entry.path}/`)),
+      );
+      for (let i = 0; i < gone.length; i += 1000) {
+        await this.raw(['update-index', '--force-remove', '--', ...gone.slice(i, i + 1000)], {
+          indexFile: rawIndex,
+        });
+      }
       const excludes = excluded.map((entry) => `:(exclude,literal)${entry.path}`);
       // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
       // files are never entered. Report it like the other paths whose content is left out.
@@ -227,12 +253,16 @@ export class GitWorktree implements GitSandbox {
         if (!seeded) throw error;
         // A stale or damaged stat cache is only a cache: start over from nothing.
         await rm(rawIndex, { force: true });
+        forced = indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [];
         await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
       }
-      const forced = [];
-      for (const file of ignoredTracked)
-        if (await lstat(path.join(this.path, file)).catch(() => undefined)) forced.push(file);
-      if (forced.length > 0) await this.raw(['add', '-f', '--', ...forced], { indexFile: rawIndex });
+      // Tracked files add -A did not pick up because an ignore rule matches them.
+      const present: string[] = [];
+      for (const file of forced)
+        if (await lstat(path.join(this.path, file)).catch(() => undefined)) present.push(file);
+      for (let i = 0; i < present.length; i += 1000) {
+        await this.raw(['add', '-f', '--', ...present.slice(i, i + 1000)], { indexFile: rawIndex });
+      }
       const treeSha = await this.writeTree(rawIndex, 'raw');
       await removeCopy();
       const keep = async () => {
@@ -248,12 +278,46 @@ export class GitWorktree implements GitSandbox {
     }
   }
 
-  /** Entries of an index that an ignore rule matches (`ls-files -c -i --exclude-standard`; no stat calls). */
-  private async ignoredEntries(indexFile: string, view: 'real' | 'raw'): Promise<string[]> {
-    const args = ['ls-files', '-z', '-c', '-i', '--exclude-standard'];
+  /** Paths of an index's entries (`ls-files -c`; reads the index only). */
+  private async entries(indexFile: string, view: 'real' | 'raw'): Promise<string[]> {
+    const args = ['ls-files', '-z', '-c'];
     const { stdout } =
       view === 'raw' ? await this.raw(args, { indexFile }) : await this.git(args, { indexFile });
     return stdout.split('\0').filter(Boolean);
+  }
+
+  /**
+   * The entries among `paths` (all entries when null) of an index that an ignore rule
+   * matches (`ls-files -c -i --exclude-standard`; no stat calls).
+   */
+  private async ignoredAmong(
+    indexFile: string,
+    view: 'real' | 'raw',
+    paths: readonly string[] | null,
+  ): Promise<string[]> {
+    if (paths?.length === 0) return [];
+    const chunks =
+      paths === null
+        ? [[]]
+        : Array.from({ length: Math.ceil(paths.length / 1000) }, (_, n) =>
+            paths.slice(n * 1000, n * 1000 + 1000),
+          );
+    const found: string[] = [];
+    for (const chunk of chunks) {
+      const args = [
+        'ls-files',
+        '-z',
+        '-c',
+        '-i',
+        '--exclude-standard',
+        '--',
+        ...chunk.map((file) => `:(literal)${file}`),
+      ];
+      const { stdout } =
+        view === 'raw' ? await this.raw(args, { indexFile }) : await this.git(args, { indexFile });
+      found.push(...stdout.split('\0').filter(Boolean));
+    }
+    return found;
   }
 
   /** Copies `from` to `to` with its atime/mtime; false when `from` does not exist. */
@@ -302,10 +366,6 @@ export class GitWorktree implements GitSandbox {
     return true;
   }
 
-  /**
-   * Untracked paths (relative to the raw index) a snapshot must leave alone: nested
-   * repositories (a directory holding `.git`, a directory or a file) and files over the cap.
-   */
   /** Paths of the submodules `.gitmodules` declares that are present on disk. */
   private async submodulePaths(): Promise<Set<string>> {
     const text = await readFile(path.join(this.path, '.gitmodules'), 'utf8').catch(() => '');
@@ -317,14 +377,16 @@ export class GitWorktree implements GitSandbox {
     return found;
   }
 
+  /**
+   * Of the untracked `candidates` (as `ls-files -o` lists them), those a snapshot must leave
+   * alone: nested repositories (a directory holding `.git`, a directory or a file; a declared
+   * submodule when `.gitmodules` names it) and files over `cap` bytes.
+   */
   private async findSkipped(
-    rawIndex: string,
+    candidates: readonly string[],
     cap: number,
     submodules: ReadonlySet<string>,
   ): Promise<SkippedPath[]> {
-    const { stdout } = await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], {
-      indexFile: rawIndex,
-    });
     const skipped = new Map<string, SkippedPath>();
     const hasGit = new Map<string, boolean>();
     const nestedRoot = async (file: string): Promise<string | undefined> => {
@@ -343,8 +405,7 @@ export class GitWorktree implements GitSandbox {
       }
       return undefined;
     };
-    for (const entry of stdout.split('\0')) {
-      if (!entry) continue;
+    for (const entry of candidates) {
       // git lists a directory it recognises as a repository as "dir/" and does not enter it.
       const root = entry.endsWith('/') ? entry.slice(0, -1) : await nestedRoot(entry);
       if (root !== undefined) {
