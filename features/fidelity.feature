@@ -131,7 +131,7 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     And a file "dataset.bin" of 5000 bytes
     When I run "savepoint checkpoint create --plan <plan> --json"
     Then the run succeeds
-    And the JSON "skipped" is [{"path":"dataset.bin","reason":"too-large","sizeBytes":5000}]
+    And the JSON "skippedPaths" is [{"path":"dataset.bin","reason":"too-large","sizeBytes":5000}]
     When I run "savepoint checkpoint create --plan <plan>"
     Then stderr contains "skipped dataset.bin"
     When I run "savepoint plan rollback <plan> <checkpoint:first> --yes"
@@ -198,10 +198,10 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     And I note the state of the sandbox
     When I run "savepoint checkpoint create --plan <plan> --json"
     Then the run succeeds
-    And the JSON "skipped" is [{"path":"vendor/lib","reason":"nested-repository"}]
+    And the JSON "skippedPaths" is [{"path":"vendor/lib","reason":"nested-repository"}]
     When I run "savepoint plan rollback <plan> <checkpoint:first> --yes --json"
     Then the run succeeds
-    And the JSON "skipped" is [{"path":"vendor/lib","reason":"nested-repository"}]
+    And the JSON "skippedPaths" is [{"path":"vendor/lib","reason":"nested-repository"}]
     And the sandbox is unchanged
 
   Scenario: a directory holding a .git file counts as a nested repository too
@@ -210,7 +210,7 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     And a file "worktree-like/file.txt" with the content "theirs\n"
     When I run "savepoint checkpoint create --plan <plan> --json"
     Then the run succeeds
-    And the JSON "skipped" is [{"path":"worktree-like","reason":"nested-repository"}]
+    And the JSON "skippedPaths" is [{"path":"worktree-like","reason":"nested-repository"}]
 
   Scenario: a submodule's files are never entered, and it is reported as skipped
     Given a submodule in "mod"
@@ -218,7 +218,7 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     And the agent writes "local change\n" to "mod/sub.txt"
     When I run "savepoint checkpoint create --plan <plan> --json"
     Then the run succeeds
-    And the JSON "skipped" is [{"path":"mod","reason":"submodule"}]
+    And the JSON "skippedPaths" is [{"path":"mod","reason":"submodule"}]
     When I run "savepoint plan rollback <plan> <checkpoint:first> --yes"
     Then the run succeeds
     And the file "mod/sub.txt" has the content "local change\n"

@@ -219,7 +219,7 @@ describe('deduplication', () => {
     expect(git(repo, 'rev-parse', forced.checkpoint.sandboxRef ?? '')).toBe(forced.checkpoint.commitSha);
 
     const third = await sp.checkpoints.create(plan.planId);
-    expect(third).toEqual({ checkpoint: forced.checkpoint, deduplicated: true, skipped: [] });
+    expect(third).toEqual({ checkpoint: forced.checkpoint, deduplicated: true, skippedPaths: [] });
     expect(sp.checkpoints.list(plan.planId)).toHaveLength(2);
     expect(refs(repo, `refs/savepoint/${plan.planId}/`)).toHaveLength(2);
   });

@@ -274,7 +274,7 @@ describe('plan apply and abandon', () => {
     const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
     const { plan: applied, finalCheckpoint } = await sp.plans.apply(plan.planId);
     expect(applied.state).toBe('applied');
-    expect(finalCheckpoint).toEqual({ checkpoint, deduplicated: true, skipped: [] });
+    expect(finalCheckpoint).toEqual({ checkpoint, deduplicated: true, skippedPaths: [] });
     expect(sp.checkpoints.list(plan.planId)).toEqual([checkpoint]);
   });
 

@@ -40,7 +40,7 @@ describe('snapshot membership across scans', () => {
     writeFileSync(path.join(repo, 'data.bin'), big);
     const second = await sp.checkpoints.create(plan.planId, {});
 
-    expect(second.skipped).toEqual([{ path: 'data.bin', reason: 'too-large', sizeBytes: 5000 }]);
+    expect(second.skippedPaths).toEqual([{ path: 'data.bin', reason: 'too-large', sizeBytes: 5000 }]);
     expect(treePaths(repo, second.checkpoint.treeSha)).not.toContain('data.bin');
     expect(hasBlob(repo, big)).toBe(false);
   });
@@ -55,7 +55,7 @@ describe('snapshot membership across scans', () => {
     git(path.join(repo, 'lib'), 'init', '-q');
     const second = await sp.checkpoints.create(plan.planId, {});
 
-    expect(second.skipped).toEqual([{ path: 'lib', reason: 'nested-repository' }]);
+    expect(second.skippedPaths).toEqual([{ path: 'lib', reason: 'nested-repository' }]);
     expect(treePaths(repo, second.checkpoint.treeSha).filter((file) => file.startsWith('lib'))).toEqual([]);
   });
 

@@ -33,7 +33,7 @@ export interface CheckpointResult {
   checkpoint: Checkpoint;
   deduplicated: boolean;
   /** Nested repositories and untracked files over the size cap, as found by this snapshot. */
-  skipped: SkippedPath[];
+  skippedPaths: SkippedPath[];
 }
 
 /** Hooks run inside the write transaction that records a checkpoint (all or nothing). */
@@ -126,7 +126,7 @@ export class CheckpointService {
         this.assertStillActive(plan.planId);
         hooks.after?.(latest);
       });
-      return { checkpoint: latest, deduplicated: true, skipped: [...scan.skipped] };
+      return { checkpoint: latest, deduplicated: true, skippedPaths: [...scan.skipped] };
     }
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
@@ -153,12 +153,12 @@ export class CheckpointService {
           sizeBytes: null,
           filesChanged: null,
           createdAt: clock.now().toISOString(),
-          metadata: scan.skipped.length > 0 ? { ...metadata, skipped: [...scan.skipped] } : metadata,
+          metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         });
         hooks.after?.(row);
         return row;
       });
-      return { checkpoint, deduplicated: false, skipped: [...scan.skipped] };
+      return { checkpoint, deduplicated: false, skippedPaths: [...scan.skipped] };
     } catch (error) {
       await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
       throw error;

@@ -26,7 +26,7 @@ export const CheckpointMetadata = z.looseObject({
   /** For a safety checkpoint: the checkpoint the rollback went to. */
   rollbackTarget: z.string().optional(),
   /** Paths this checkpoint does not contain on purpose: nested repositories, files over the size cap. */
-  skipped: z.array(SkippedPath).optional(),
+  skippedPaths: z.array(SkippedPath).optional(),
 });
 export type CheckpointMetadata = z.infer<typeof CheckpointMetadata>;
 

@@ -33,7 +33,7 @@ export interface RollbackReport extends RollbackPreview {
   /** Unsnapshotted files that stood where the checkpoint has files, moved aside by `force`. */
   movedAside: MovedAside[];
   /** What the safety snapshot left out (nested repositories, files over the size cap); rollback did not touch them. */
-  skipped: SkippedPath[];
+  skippedPaths: SkippedPath[];
   dryRun: boolean;
   /** Wall time of the rollback, ms, not counting the wait for confirmation. */
   durationMs: number;
@@ -153,7 +153,7 @@ export class RollbackService {
         ...preview,
         safetyCheckpointId,
         movedAside,
-        skipped: [...scan.skipped],
+        skippedPaths: [...scan.skipped],
         dryRun,
         durationMs: Math.round(performance.now() - started - waitedMs),
       });

@@ -4,7 +4,7 @@ import { SavepointCommand } from '../../cli/base-command.js';
 import { short, skipReason } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`. */
-export type CheckpointCreateResult = Checkpoint & { deduplicated: boolean; skipped: SkippedPath[] };
+export type CheckpointCreateResult = Checkpoint & { deduplicated: boolean; skippedPaths: SkippedPath[] };
 
 export default class CheckpointCreate extends SavepointCommand<CheckpointCreateResult> {
   static override summary = "Take a checkpoint of the plan's sandbox: worktree, index and HEAD.";
@@ -12,7 +12,7 @@ export default class CheckpointCreate extends SavepointCommand<CheckpointCreateR
   static override description =
     `Captures every non-ignored file (tracked changes, untracked files, deletions, exec bits, symlinks), the staged state and HEAD, without touching the worktree, the index, HEAD, branches or the stash. The checkpoint commit is kept alive by refs/savepoint/<plan>/<checkpoint>. When nothing changed since the plan's latest checkpoint, that one is returned with deduplicated: true (--force makes a new one).
 
-Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eol, text/eol attributes) and clean/smudge filters are not applied. Nested repositories (a directory holding .git) are never entered, and untracked files over SAVEPOINT_UNTRACKED_SIZE_CAP bytes (default 100 MiB) are never hashed; both are reported as skipped.`;
+Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eol, text/eol attributes) and clean/smudge filters are not applied. Nested repositories (a directory holding .git) are never entered, and untracked files over SAVEPOINT_UNTRACKED_SIZE_CAP bytes (default 100 MiB) are never hashed; both are reported under skippedPaths.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --reason "before rewriting parser" --tool Edit',
@@ -34,8 +34,11 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
     if (flags.reason !== undefined) request.reason = flags.reason;
     if (flags.tool !== undefined) request.tool = flags.tool;
     if (flags.phase !== undefined) request.phase = flags.phase;
-    const { checkpoint, deduplicated, skipped } = await savepoint.checkpoints.create(flags.plan, request);
-    for (const entry of skipped) this.note(`skipped ${entry.path}: ${skipReason(entry)}`);
+    const { checkpoint, deduplicated, skippedPaths } = await savepoint.checkpoints.create(
+      flags.plan,
+      request,
+    );
+    for (const entry of skippedPaths) this.note(`skipped ${entry.path}: ${skipReason(entry)}`);
     if (deduplicated) {
       this.say(
         `No change since checkpoint #${checkpoint.seq} ${checkpoint.checkpointId}; reusing it (deduplicated)`,
@@ -45,6 +48,6 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
         `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (tree ${short(checkpoint.treeSha)})`,
       );
     }
-    return { ...checkpoint, deduplicated, skipped };
+    return { ...checkpoint, deduplicated, skippedPaths };
   }
 }

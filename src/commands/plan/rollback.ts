@@ -77,7 +77,7 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       force: flags.force,
       confirm: (preview) => this.confirm(preview, flags.yes),
     });
-    for (const entry of report.skipped)
+    for (const entry of report.skippedPaths)
       this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
     if (report.dryRun) {
       this.say(
