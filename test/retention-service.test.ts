@@ -1,0 +1,334 @@
+/**
+ * Retention, policy and gc against real temp repositories: auto-prune keeps refs and rows in
+ * step, prune and gc remove exactly what they report, the policy is validated and honoured
+ * (retention, tool declarations, size cap, HEAD mode).
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../src/core/errors.js';
+import { PlanNotActiveError, PlanNotFoundError } from '../src/plan/errors.js';
+import type { Savepoint } from '../src/savepoint.js';
+import { refs } from './helpers/fs-snapshot.js';
+import { git, makeRepo, writeFiles } from './helpers/repo.js';
+import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
+
+/** `refname sha` of every ref under refs/savepoint/, and the same built from the rows. */
+function refsAndRows(repo: string, sp: Savepoint, planIds: string[]): { refs: string[]; rows: string[] } {
+  const rows = planIds
+    .flatMap((id) => sp.checkpoints.list(id))
+    .map((c) => `${c.sandboxRef} ${c.commitSha}`)
+    .sort();
+  return { refs: refs(repo, 'refs/savepoint/').sort(), rows };
+}
+
+async function change(sp: Savepoint, repo: string, planId: string, content: string) {
+  writeFiles(repo, { 'work.txt': content });
+  const result = await sp.checkpoints.create(planId);
+  return result.checkpoint;
+}
+
+describe('auto-prune after a new checkpoint', () => {
+  it('keeps at most retention.max checkpoints, first and latest included, refs matching rows', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint: first } = await sp.plans.create({
+      sandbox: repo,
+      policy: { retention: { max: 3 } },
+    });
+    const made = [];
+    for (let i = 0; i < 8; i++) made.push(await change(sp, repo, plan.planId, `v${i}\n`));
+    const left = sp.checkpoints.list(plan.planId);
+    expect(left.map((c) => c.seq)).toEqual([1, 8, 9]);
+    expect(left[0]?.checkpointId).toBe(first.checkpointId);
+    expect(left.at(-1)?.checkpointId).toBe(made.at(-1)?.checkpointId);
+    const { refs: r, rows } = refsAndRows(repo, sp, [plan.planId]);
+    expect(r).toEqual(rows);
+  });
+
+  it('reports what it pruned, and a deduplicated checkpoint prunes nothing', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 2 } } });
+    const second = await change(sp, repo, plan.planId, 'a\n');
+    writeFiles(repo, { 'work.txt': 'b\n' });
+    const third = await sp.checkpoints.create(plan.planId);
+    expect(third.prunedCheckpointIds).toEqual([second.checkpointId]);
+    // Lower retention without a new row: a deduplicated create does not prune.
+    sp.plans.setPolicy(plan.planId, { retentionMax: 1 });
+    const again = await sp.checkpoints.create(plan.planId);
+    expect(again).toMatchObject({ deduplicated: true, prunedCheckpointIds: [] });
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(2);
+  });
+
+  it("a rollback's safety checkpoint and its target survive later pruning; the tree of every survivor restores exactly", async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint: first } = await sp.plans.create({
+      sandbox: repo,
+      policy: { retention: { max: 4 } },
+    });
+    for (let i = 0; i < 5; i++) await change(sp, repo, plan.planId, `v${i}\n`);
+    const target = sp.checkpoints.list(plan.planId).at(-2);
+    if (!target) throw new Error('no target');
+    writeFiles(repo, { 'work.txt': 'uncommitted edit\n' });
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: target.checkpointId,
+      confirm: yes,
+    });
+    for (let i = 0; i < 6; i++) await change(sp, repo, plan.planId, `w${i}\n`);
+    const left = sp.checkpoints.list(plan.planId).map((c) => c.checkpointId);
+    // max 4, and exactly the protected ones are left: first, latest, the safety checkpoint, its target.
+    expect(left).toHaveLength(4);
+    expect(left[0]).toBe(first.checkpointId);
+    expect(left).toContain(report.safetyCheckpointId);
+    expect(left).toContain(target.checkpointId);
+    expect(refsAndRows(repo, sp, [plan.planId]).refs).toEqual(refsAndRows(repo, sp, [plan.planId]).rows);
+
+    // Visiting every survivor would add safety checkpoints that prune the others: widen retention first.
+    sp.plans.setPolicy(plan.planId, { retentionMax: 50 });
+    for (const id of left) {
+      const checkpoint = sp.checkpoints.get(id);
+      await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: id, confirm: yes });
+      const scan = await sp.checkpoints.create(plan.planId);
+      expect(scan.checkpoint.treeSha).toBe(checkpoint.treeSha);
+    }
+  });
+
+  it('reads only the rows selection needs: the latest safety checkpoint comes from an index', () => {
+    const repo = makeRepo();
+    const db = new Database(path.join(repo, '.git', 'probe.db'));
+    return openSavepoint(repo, { db: path.join(repo, '.git', 'probe.db') }).then(() => {
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT checkpoint_id FROM checkpoints
+           WHERE plan_id = ? AND json_extract(metadata_json, '$.kind') = ? ORDER BY seq DESC LIMIT 1`,
+        )
+        .all('x', 'safety') as { detail: string }[];
+      db.close();
+      expect(plan.map((row) => row.detail).join('\n')).toContain('USING INDEX checkpoints_plan_kind');
+    });
+  });
+});
+
+describe('checkpoint prune', () => {
+  it('--dry-run reports and changes nothing; then prunes to --keep and deletes exactly those refs', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    for (let i = 0; i < 6; i++) await change(sp, repo, plan.planId, `v${i}\n`);
+    const before = refs(repo, 'refs/savepoint/');
+
+    const dry = await sp.retention.prune(plan.planId, { keep: 3, dryRun: true });
+    expect(dry.pruned.map((c) => c.seq)).toEqual([2, 3, 4, 5]);
+    expect(dry.remaining).toBe(3);
+    expect(refs(repo, 'refs/savepoint/')).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(7);
+
+    const done = await sp.retention.prune(plan.planId, { keep: 3 });
+    expect(done.pruned).toEqual(dry.pruned);
+    expect(done).toMatchObject({ remaining: 3, dryRun: false, orphanedRefs: [] });
+    expect(sp.checkpoints.list(plan.planId).map((c) => c.seq)).toEqual([1, 6, 7]);
+    const { refs: r, rows } = refsAndRows(repo, sp, [plan.planId]);
+    expect(r).toEqual(rows);
+  });
+
+  it('defaults to the policy max, works on an applied plan, and refuses a bad --keep', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 50 } } });
+    for (let i = 0; i < 4; i++) await change(sp, repo, plan.planId, `v${i}\n`);
+    await sp.plans.apply(plan.planId);
+    expect((await sp.retention.prune(plan.planId)).pruned).toEqual([]);
+    expect((await sp.retention.prune(plan.planId, { keep: 2 })).remaining).toBe(2);
+    await expectError(sp.retention.prune(plan.planId, { keep: 0 }), UsageError, 'USAGE', 2);
+    await expectError(sp.retention.prune(ulid()), PlanNotFoundError, 'PLAN_NOT_FOUND', 3);
+  });
+});
+
+describe('gc', () => {
+  it('removes refs no row owns (once old enough) and rows whose plan is gone, and reports them', async () => {
+    const repo = makeRepo();
+    const dbFile = path.join(repo, '.git', 'savepoint', 'state.db');
+    const sp = await openSavepoint(repo);
+    const { plan: kept } = await sp.plans.create({ sandbox: repo });
+    const live = await change(sp, repo, kept.planId, 'live\n');
+    await sp.plans.apply(kept.planId);
+    const { plan: doomed } = await sp.plans.create({ sandbox: repo });
+    const doomedCheckpoints = sp.checkpoints.list(doomed.planId);
+    const keptCount = sp.checkpoints.list(kept.planId).length;
+
+    // A ref a failed deletion left behind, and a stray ref.
+    const orphanRef = `refs/savepoint/${kept.planId}/${ulid(Date.now() - 60 * 60 * 1000)}`;
+    const recentRef = `refs/savepoint/${kept.planId}/${ulid()}`;
+    git(repo, 'update-ref', orphanRef, live.commitSha ?? '');
+    git(repo, 'update-ref', recentRef, live.commitSha ?? '');
+    git(repo, 'update-ref', 'refs/savepoint/junk', live.commitSha ?? '');
+    // The doomed plan's row disappears behind savepoint's back (no foreign keys in that tool).
+    const raw = new Database(dbFile);
+    raw.pragma('foreign_keys = OFF');
+    raw.prepare('DELETE FROM plans WHERE plan_id = ?').run(doomed.planId);
+    raw.close();
+
+    const dry = await sp.retention.gc({ dryRun: true });
+    expect(dry.removedCheckpoints.map((c) => c.checkpointId)).toEqual(
+      doomedCheckpoints.map((c) => c.checkpointId),
+    );
+    expect(dry.removedRefs.map((r) => r.ref).sort()).toEqual(
+      [orphanRef, 'refs/savepoint/junk', ...doomedCheckpoints.map((c) => c.sandboxRef)].sort(),
+    );
+    expect(dry.recentRefs).toEqual([recentRef]);
+    expect(refs(repo, 'refs/savepoint/')).toHaveLength(keptCount + 3 + doomedCheckpoints.length);
+
+    const done = await sp.retention.gc();
+    expect({ ...done, dryRun: true }).toEqual(dry);
+    expect(
+      refs(repo, 'refs/savepoint/')
+        .map((line) => line.split(' ')[0])
+        .sort(),
+    ).toEqual([...sp.checkpoints.list(kept.planId).map((c) => c.sandboxRef), recentRef].sort());
+    expect(sp.checkpoints.list(kept.planId)).toHaveLength(keptCount);
+
+    // Once old enough, the recent one goes too; then refs match rows exactly.
+    const later = await openSavepoint(repo, { clock: { now: () => new Date(Date.now() + 11 * 60 * 1000) } });
+    expect((await later.retention.gc()).removedRefs.map((r) => r.ref)).toEqual([recentRef]);
+    const { refs: r, rows } = refsAndRows(repo, sp, [kept.planId]);
+    expect(r).toEqual(rows);
+    expect(await later.retention.gc()).toEqual({
+      dryRun: false,
+      removedRefs: [],
+      removedCheckpoints: [],
+      recentRefs: [],
+    });
+  });
+});
+
+describe('plan policy', () => {
+  it('show: defaults for a plan created without one; set changes only what is given', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    expect(sp.plans.policy(plan.planId)).toEqual({
+      planId: plan.planId,
+      policy: { retention: { max: 50 }, tools: {}, head: 'restore' },
+    });
+    sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip' } });
+    const result = sp.plans.setPolicy(plan.planId, {
+      retentionMax: 7,
+      tools: { Edit: 'checkpoint' },
+      head: 'keep',
+    });
+    expect(result.policy).toEqual({
+      retention: { max: 7 },
+      tools: { 'Read*': 'skip', Edit: 'checkpoint' },
+      head: 'keep',
+    });
+    expect(sp.plans.get(plan.planId).policy).toEqual(result.policy);
+  });
+
+  it('bad values are usage errors and write nothing; unknown plan 3; a plan no longer active 4', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    const before = sp.plans.get(plan.planId);
+    await expectError(() => sp.plans.setPolicy(plan.planId, { retentionMax: 0 }), UsageError, 'USAGE', 2);
+    await expectError(
+      () => sp.plans.setPolicy(plan.planId, { retentionMax: 3, untrackedSizeCap: -5 }),
+      UsageError,
+      'USAGE',
+      2,
+    );
+    expect(sp.plans.get(plan.planId)).toEqual(before);
+    await expectError(
+      () => sp.plans.setPolicy(ulid(), { retentionMax: 3 }),
+      PlanNotFoundError,
+      'PLAN_NOT_FOUND',
+      3,
+    );
+    await expectError(
+      () => sp.plans.create({ sandbox: repo, policy: { retention: { max: 0 } } }),
+      UsageError,
+      'USAGE',
+      2,
+    );
+    sp.plans.abandon(plan.planId);
+    await expectError(
+      () => sp.plans.setPolicy(plan.planId, { retentionMax: 3 }),
+      PlanNotActiveError,
+      'PLAN_NOT_ACTIVE',
+      4,
+    );
+  });
+
+  it('an old row with policy {} reads with every default', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 9 } } });
+    const raw = new Database(path.join(repo, '.git', 'savepoint', 'state.db'));
+    raw.prepare(`UPDATE plans SET policy_json = '{}' WHERE plan_id = ?`).run(plan.planId);
+    raw.close();
+    expect(sp.plans.get(plan.planId).policy).toEqual({ retention: { max: 50 }, tools: {}, head: 'restore' });
+  });
+
+  it('tool declarations: a skip declaration checkpoints nothing unless forced', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip', ReadWrite: 'checkpoint' } });
+    writeFiles(repo, { 'a.txt': 'a\n' });
+    const skipped = await sp.checkpoints.create(plan.planId, { tool: 'ReadFile' });
+    expect(skipped).toEqual({
+      skipped: true,
+      planId: plan.planId,
+      tool: 'ReadFile',
+      reason: 'tool declared skip',
+      pattern: 'Read*',
+    });
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+    const exact = await sp.checkpoints.create(plan.planId, { tool: 'ReadWrite' });
+    expect(exact).toMatchObject({ skipped: false, deduplicated: false });
+    writeFiles(repo, { 'a.txt': 'b\n' });
+    const forced = await sp.checkpoints.create(plan.planId, { tool: 'ReadFile', force: true });
+    expect(forced.skipped).toBe(false);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(3);
+  });
+
+  it("the plan's untrackedSizeCap overrides the default for its scans", async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo, { untrackedSizeCap: 1024 * 1024 });
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { untrackedSizeCap: 10 } });
+    writeFiles(repo, { 'big.bin': 'x'.repeat(100), 'small.txt': 'ok\n' });
+    const result = await sp.checkpoints.create(plan.planId);
+    expect(result.skippedPaths).toEqual([{ path: 'big.bin', reason: 'too-large', sizeBytes: 100 }]);
+    sp.plans.setPolicy(plan.planId, { untrackedSizeCap: 1000 });
+    writeFiles(repo, { 'small.txt': 'ok again\n' });
+    expect((await sp.checkpoints.create(plan.planId)).skippedPaths).toEqual([]);
+  });
+
+  it("rollback uses the plan's head policy when no head mode is given", async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo, policy: { head: 'keep' } });
+    writeFiles(repo, { 'new.txt': 'new\n' });
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'moved on');
+    const moved = git(repo, 'rev-parse', 'HEAD');
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      confirm: yes,
+    });
+    expect(report.head.action).toBe('kept');
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(moved);
+    const restored = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      head: 'restore',
+      confirm: yes,
+    });
+    expect(restored.head.action).toBe('move');
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(plan.baseCommit);
+  });
+});
