@@ -221,7 +221,7 @@ export class PlanService {
     if (changes.untrackedSizeCap !== undefined) patch.untrackedSizeCap = changes.untrackedSizeCap;
     if (changes.head !== undefined) patch.head = changes.head;
     parsePolicy(patch);
-    const plan = this.checkpoints.activePlan(planId, 'change the policy of');
+    const plan = this.checkpoints.activePlan(planId, 'change its policy');
     return this.deps.store.transaction(() => {
       const current = this.get(plan.planId).policy;
       const next = parsePolicy({
