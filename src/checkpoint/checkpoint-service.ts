@@ -133,7 +133,7 @@ export class CheckpointService {
    * reading only the count, the oldest {@link retentionWindow} rows, the latest row and the
    * latest safety row: O(pruned), not O(checkpoints). Call inside a transaction to delete them.
    */
-  selectPrunable(planId: string, max: number): Checkpoint[] {
+  prunableCheckpoints(planId: string, max: number): Checkpoint[] {
     const { checkpoints } = this.deps.store;
     const pinned = this.pinned(planId);
     const total = checkpoints.count(planId);
@@ -265,7 +265,7 @@ export class CheckpointService {
         });
         hooks.after?.(row);
         // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted now.
-        const pruned = this.selectPrunable(plan.planId, persisted.policy.retention.max);
+        const pruned = this.prunableCheckpoints(plan.planId, persisted.policy.retention.max);
         store.checkpoints.delete(pruned.map((c) => c.checkpointId));
         return { checkpoint: row, pruned };
       });

@@ -56,6 +56,7 @@ function checkpointIdOf(ref: string): string | null {
   return match?.[1] ?? null;
 }
 
+/** Retention on demand (`checkpoint prune`) and garbage collection of savepoint's refs and rows (`gc`). */
 export class RetentionService {
   constructor(
     private readonly deps: ServiceDeps,
@@ -92,7 +93,7 @@ export class RetentionService {
         ref: c.sandboxRef,
       }));
     if (dryRun) {
-      const pruned = this.checkpoints.selectPrunable(plan.planId, keep);
+      const pruned = this.checkpoints.prunableCheckpoints(plan.planId, keep);
       return {
         planId: plan.planId,
         keep,
@@ -104,7 +105,7 @@ export class RetentionService {
     }
     const sandbox = await this.checkpoints.openSandbox(plan);
     const { pruned, remaining } = store.transaction(() => {
-      const rows = this.checkpoints.selectPrunable(plan.planId, keep);
+      const rows = this.checkpoints.prunableCheckpoints(plan.planId, keep);
       store.checkpoints.delete(rows.map((c) => c.checkpointId));
       return { pruned: rows, remaining: store.checkpoints.count(plan.planId) };
     });

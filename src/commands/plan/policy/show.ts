@@ -2,12 +2,10 @@ import { Args } from '@oclif/core';
 import { SavepointCommand } from '../../../cli/base-command.js';
 import { table } from '../../../cli/render.js';
 import type { PlanPolicy } from '../../../plan/model.js';
+import type { PlanPolicyResult } from '../../../plan/plan-service.js';
 
-/** `--json` result of `plan policy show` and `plan policy set`. */
-export interface PlanPolicyResult {
-  planId: string;
-  policy: PlanPolicy;
-}
+/** `--json` result of `plan policy show` and `plan policy set`: `{ planId, policy }`. */
+export type { PlanPolicyResult };
 
 /** Human rendering of a policy: one row per field, one per tool declaration. */
 export function policyRows(policy: PlanPolicy): string[][] {
