@@ -6,12 +6,16 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CheckpointService } from '../src/checkpoint/checkpoint-service.js';
+import { ulidGenerator } from '../src/core/defaults.js';
 import { UsageError } from '../src/core/errors.js';
 import { PlanNotActiveError, PlanNotFoundError } from '../src/plan/errors.js';
+import { PlanPolicy } from '../src/plan/model.js';
 import type { Savepoint } from '../src/savepoint.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 import { refs } from './helpers/fs-snapshot.js';
-import { git, makeRepo, writeFiles } from './helpers/repo.js';
+import { git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
 
 /** `refname sha` of every ref under refs/savepoint/, and the same built from the rows. */
@@ -330,5 +334,86 @@ describe('plan policy', () => {
     });
     expect(restored.head.action).toBe('move');
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(plan.baseCommit);
+  });
+});
+
+describe('selection cost', () => {
+  it('reads the count, a window of the oldest rows, the latest and the latest safety row: never the whole plan', () => {
+    const store = SqliteStore.open(path.join(tempDir(), 'state.db'));
+    onTestFinished(() => store.close());
+    const planId = ulid();
+    store.plans.insert({
+      planId,
+      name: null,
+      sandboxPath: '/tmp/nowhere',
+      gitDir: '/tmp/nowhere/.git',
+      repositoryId: 'r',
+      baseCommit: null,
+      state: 'active',
+      policy: PlanPolicy.parse({}),
+      managedWorktree: false,
+      createdAt: '2024-05-01T10:00:00.000Z',
+      updatedAt: '2024-05-01T10:00:00.000Z',
+      appliedAt: null,
+    });
+    const made: string[] = [];
+    store.transaction(() => {
+      for (let i = 0; i < 2000; i++) {
+        const checkpointId = ulid();
+        made.push(checkpointId);
+        store.checkpoints.insert({
+          checkpointId,
+          planId,
+          checkpointType: 'commit',
+          sandboxRef: `refs/savepoint/${planId}/${checkpointId}`,
+          commitSha: 'c'.repeat(40),
+          treeSha: 'd'.repeat(40),
+          indexTreeSha: 'e'.repeat(40),
+          headSha: null,
+          headRef: null,
+          filesystemPath: '/tmp/nowhere',
+          sizeBytes: null,
+          filesChanged: null,
+          createdAt: '2024-05-01T10:00:00.000Z',
+          metadata:
+            i === 10 ? { kind: 'safety', rollbackTarget: made[5] } : { kind: i === 0 ? 'initial' : 'manual' },
+        });
+      }
+    });
+    let rowsRead = 0;
+    const counting = new Proxy(store.checkpoints, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'list') throw new Error('selection must not list every checkpoint');
+          const result = value.apply(target, args);
+          if (Array.isArray(result)) rowsRead += result.length;
+          else if (result && typeof result === 'object') rowsRead += 1;
+          return result;
+        };
+      },
+    });
+    const service = new CheckpointService({
+      store: {
+        plans: store.plans,
+        checkpoints: counting,
+        transaction: (fn) => store.transaction(fn),
+        close: () => {},
+      },
+      sandboxes: {
+        open: () => Promise.reject(new Error('unused')),
+        addWorktree: () => Promise.reject(new Error('unused')),
+      },
+      clock: { now: () => new Date() },
+      ids: ulidGenerator(),
+      scanOptions: { untrackedSizeCap: 0 },
+      cwd: '/tmp',
+    });
+    const pruned = service.prunableCheckpoints(planId, 1998);
+    // Two to prune: #2 and #3 (#1 first; #6 is the latest rollback's target, #11 its safety checkpoint).
+    expect(pruned.map((c) => c.seq)).toEqual([2, 3]);
+    expect(rowsRead).toBeLessThanOrEqual(2 + 4 + 2);
+    expect(service.prunableCheckpoints(planId, 1995).map((c) => c.seq)).toEqual([2, 3, 4, 5, 7]);
   });
 });
