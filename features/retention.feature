@@ -95,6 +95,24 @@ Feature: Retention, pruning and gc
         | --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y         | in human mode | 3    | PLAN_NOT_FOUND |
         | --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y         | with --json   | 3    | PLAN_NOT_FOUND |
 
+  Rule: prune needs the plan's repository
+
+    Scenario Outline: prune of a plan whose sandbox is gone fails and prunes nothing (<output>)
+      Given an active plan on a linked worktree
+      And the agent writes "a\n" to "<sandbox>/README.md"
+      And the agent takes a checkpoint "a"
+      And the agent writes "b\n" to "<sandbox>/README.md"
+      And the agent takes a checkpoint "b"
+      When the plan's sandbox directory is deleted
+      And I run "savepoint checkpoint prune --plan <plan> --keep 2" <output>
+      Then it fails with exit code 5 and error code "SANDBOX_INVALID"
+      And the plan has 3 checkpoints
+
+      Examples:
+        | output        |
+        | in human mode |
+        | with --json   |
+
   Rule: gc
 
     Background:
