@@ -101,6 +101,45 @@ describe('auto-prune after a new checkpoint', () => {
     }
   });
 
+  it('prunes in the insert transaction: when the transaction fails, no row and no ref is lost', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 2 } } });
+    await change(sp, repo, plan.planId, 'a\n');
+    const before = { rows: sp.checkpoints.list(plan.planId), refs: refs(repo, 'refs/savepoint/') };
+    const stored = sp.plans.get(plan.planId);
+    const sandbox = await sp.checkpoints.openSandbox(stored);
+    writeFiles(repo, { 'work.txt': 'b\n' });
+    const scan = await sandbox.scan(sp.checkpoints.scanOptionsFor(stored));
+    try {
+      await expect(
+        sp.checkpoints.record(
+          stored,
+          sandbox,
+          scan,
+          { kind: 'manual' },
+          {
+            force: false,
+            hooks: {
+              after: () => {
+                throw new Error('lost the race');
+              },
+            },
+          },
+        ),
+      ).rejects.toThrow('lost the race');
+    } finally {
+      await scan.dispose();
+    }
+    expect(sp.checkpoints.list(plan.planId)).toEqual(before.rows);
+    expect(refs(repo, 'refs/savepoint/')).toEqual(before.refs);
+    // The same record without the failure prunes the middle checkpoint.
+    writeFiles(repo, { 'work.txt': 'c\n' });
+    expect((await sp.checkpoints.create(plan.planId)).prunedCheckpointIds).toEqual([
+      before.rows[1]?.checkpointId,
+    ]);
+  });
+
   it('reads only the rows selection needs: the latest safety checkpoint comes from an index', () => {
     const repo = makeRepo();
     const db = new Database(path.join(repo, '.git', 'probe.db'));

@@ -263,10 +263,11 @@ export class CheckpointService {
           createdAt: clock.now().toISOString(),
           metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         });
-        hooks.after?.(row);
-        // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted now.
+        // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted
+        // now; if anything later in the transaction fails, the pruned rows come back with it.
         const pruned = this.prunableCheckpoints(plan.planId, persisted.policy.retention.max);
         store.checkpoints.delete(pruned.map((c) => c.checkpointId));
+        hooks.after?.(row);
         return { checkpoint: row, pruned };
       });
     } catch (error) {
