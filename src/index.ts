@@ -2,7 +2,13 @@
  * savepoint's library API: `import { Savepoint } from 'savepoint'`.
  */
 
-export type { CheckpointRequest, CheckpointResult } from './checkpoint/checkpoint-service.js';
+export type {
+  CheckpointCreateOutcome,
+  CheckpointRequest,
+  CheckpointResult,
+  CheckpointSkipped,
+  CheckpointTaken,
+} from './checkpoint/checkpoint-service.js';
 export {
   CheckpointNotFoundError,
   CheckpointNotInPlanError,
@@ -11,6 +17,20 @@ export {
   UnmergedIndexError,
 } from './checkpoint/errors.js';
 export { Checkpoint, CheckpointKind, CheckpointMetadata, CheckpointType } from './checkpoint/model.js';
+export {
+  type RetentionCandidate,
+  type RetentionOptions,
+  type RetentionProtection,
+  retentionWindow,
+  selectPrunable,
+} from './checkpoint/retention.js';
+export {
+  GC_GRACE_MS,
+  type GcResult,
+  type PrunedCheckpoint,
+  type PruneResult,
+} from './checkpoint/retention-service.js';
+export { type ResolvedDeclaration, resolveToolDeclaration } from './checkpoint/tool-declarations.js';
 export {
   BusyError,
   ExitCode,
@@ -33,8 +53,16 @@ export {
   PlanStateChangedError,
   RollbackIncompleteError,
 } from './plan/errors.js';
-export { Plan, PlanPolicy, PlanState } from './plan/model.js';
-export type { CreatedPlan, CreatePlanOptions, PlanDetails } from './plan/plan-service.js';
+export {
+  DEFAULT_RETENTION_MAX,
+  Plan,
+  PlanPolicy,
+  type PlanPolicyInput,
+  PlanState,
+  type PolicyChanges,
+  ToolDeclaration,
+} from './plan/model.js';
+export type { CreatedPlan, CreatePlanOptions, PlanDetails, PlanPolicyResult } from './plan/plan-service.js';
 export type { HeadMode, RestoreCounts } from './plan/rollback-rules.js';
 export type { RollbackPreview, RollbackReport, RollbackRequest } from './plan/rollback-service.js';
 export { Savepoint, type SavepointOptions } from './savepoint.js';

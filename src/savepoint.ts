@@ -8,6 +8,7 @@ import {
   DEFAULT_UNTRACKED_SIZE_CAP,
   type ServiceDeps,
 } from './checkpoint/checkpoint-service.js';
+import { RetentionService } from './checkpoint/retention-service.js';
 import { systemClock, ulidGenerator } from './core/defaults.js';
 import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
@@ -51,6 +52,8 @@ export class Savepoint {
   readonly plans: PlanService;
   readonly checkpoints: CheckpointService;
   readonly rollbacks: RollbackService;
+  /** `checkpoint prune` and `gc`. */
+  readonly retention: RetentionService;
   private readonly store: SqliteStore;
 
   private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }) {
@@ -59,6 +62,7 @@ export class Savepoint {
     this.checkpoints = new CheckpointService(deps);
     this.plans = new PlanService(deps, this.checkpoints);
     this.rollbacks = new RollbackService(this.checkpoints);
+    this.retention = new RetentionService(deps, this.checkpoints);
   }
 
   /**

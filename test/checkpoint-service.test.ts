@@ -93,11 +93,13 @@ describe('what a checkpoint captures', () => {
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });
     writeFiles(repo, { 'x.txt': 'x\n' });
-    const { checkpoint } = await sp.checkpoints.create(plan.planId, {
+    const result = await sp.checkpoints.create(plan.planId, {
       reason: 'before edit',
       tool: 'Edit',
       phase: 'pre',
     });
+    if (result.skipped) throw new Error('Edit is not declared skip');
+    const { checkpoint } = result;
     expect(checkpoint.seq).toBe(2);
     expect(checkpoint.metadata).toEqual({
       kind: 'manual',
@@ -219,7 +221,13 @@ describe('deduplication', () => {
     expect(git(repo, 'rev-parse', forced.checkpoint.sandboxRef ?? '')).toBe(forced.checkpoint.commitSha);
 
     const third = await sp.checkpoints.create(plan.planId);
-    expect(third).toEqual({ checkpoint: forced.checkpoint, deduplicated: true, skippedPaths: [] });
+    expect(third).toEqual({
+      checkpoint: forced.checkpoint,
+      deduplicated: true,
+      skippedPaths: [],
+      prunedCheckpointIds: [],
+      skipped: false,
+    });
     expect(sp.checkpoints.list(plan.planId)).toHaveLength(2);
     expect(refs(repo, `refs/savepoint/${plan.planId}/`)).toHaveLength(2);
   });

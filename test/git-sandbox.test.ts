@@ -134,6 +134,24 @@ describe('refs', () => {
     expect(refs(repo, 'refs/savepoint/')).toEqual([]);
     expect(await sandbox.resolveCommit(ref)).toBeNull();
   });
+
+  it('listRefs lists every ref under a prefix with its object id, loose and packed, and nothing else', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const tree = git(repo, 'rev-parse', 'HEAD^{tree}');
+    const sandbox = await open(repo);
+    expect(await sandbox.listRefs('refs/savepoint/')).toEqual([]);
+    git(repo, 'update-ref', 'refs/savepoint/P/packed', head);
+    git(repo, 'pack-refs', '--all');
+    git(repo, 'update-ref', 'refs/savepoint/P/loose', head);
+    git(repo, 'update-ref', 'refs/savepoint/odd-name', tree);
+    git(repo, 'update-ref', 'refs/savepointless/x', head);
+    expect(await sandbox.listRefs('refs/savepoint/')).toEqual([
+      { ref: 'refs/savepoint/P/loose', sha: head },
+      { ref: 'refs/savepoint/P/packed', sha: head },
+      { ref: 'refs/savepoint/odd-name', sha: tree },
+    ]);
+  });
 });
 
 describe('diffTrees', () => {

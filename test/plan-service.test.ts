@@ -46,7 +46,7 @@ describe('plan create', () => {
       repositoryId: readFileSync(path.join(repo, '.git', 'savepoint', 'repository-id'), 'utf8').trim(),
       baseCommit: git(repo, 'rev-parse', 'HEAD'),
       state: 'active',
-      policy: {},
+      policy: { retention: { max: 50 }, tools: {}, head: 'restore' },
       managedWorktree: false,
       createdAt: '2024-01-02T03:04:05.000Z',
       updatedAt: '2024-01-02T03:04:05.000Z',
@@ -274,7 +274,12 @@ describe('plan apply and abandon', () => {
     const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
     const { plan: applied, finalCheckpoint } = await sp.plans.apply(plan.planId);
     expect(applied.state).toBe('applied');
-    expect(finalCheckpoint).toEqual({ checkpoint, deduplicated: true, skippedPaths: [] });
+    expect(finalCheckpoint).toEqual({
+      checkpoint,
+      deduplicated: true,
+      skippedPaths: [],
+      prunedCheckpointIds: [],
+    });
     expect(sp.checkpoints.list(plan.planId)).toEqual([checkpoint]);
   });
 

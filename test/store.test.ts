@@ -11,7 +11,7 @@ import type { Checkpoint } from '../src/checkpoint/model.js';
 import { ulidGenerator } from '../src/core/defaults.js';
 import { StoreIntegrityError } from '../src/core/errors.js';
 import { ActivePlanExistsError } from '../src/plan/errors.js';
-import type { Plan } from '../src/plan/model.js';
+import { type Plan, PlanPolicy } from '../src/plan/model.js';
 import { APPLICATION_ID, defaultDatabasePath } from '../src/store/database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -51,7 +51,7 @@ function makePlan(overrides: Partial<Plan> = {}): Plan {
     repositoryId: 'repo-a',
     baseCommit: 'a'.repeat(40),
     state: 'active',
-    policy: {},
+    policy: PlanPolicy.parse({}),
     managedWorktree: false,
     createdAt: T0,
     updatedAt: T0,
@@ -302,7 +302,13 @@ describe('plans', () => {
       name: null,
       baseCommit: null,
       managedWorktree: true,
-      policy: { retentionMax: 7, tools: { Edit: 'checkpoint', Read: 'skip' }, futureKey: [1, 'two'] },
+      policy: PlanPolicy.parse({
+        retention: { max: 7 },
+        tools: { Edit: 'checkpoint', 'Read*': 'skip' },
+        head: 'keep',
+        untrackedSizeCap: 1024,
+        futureKey: [1, 'two'],
+      }),
     });
     store.plans.insert(plan);
     expect(store.plans.get(plan.planId)).toEqual(plan);

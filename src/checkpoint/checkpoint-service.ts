@@ -18,13 +18,27 @@ import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '..
 import type { Plan } from '../plan/model.js';
 import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
 import type { Checkpoint, CheckpointMetadata } from './model.js';
+import { type RetentionCandidate, retentionWindow, selectPrunable } from './retention.js';
+import { resolveToolDeclaration } from './tool-declarations.js';
+
+function candidate(checkpoint: Checkpoint): RetentionCandidate {
+  return {
+    checkpointId: checkpoint.checkpointId,
+    seq: checkpoint.seq,
+    kind: checkpoint.metadata.kind,
+    rollbackTarget: checkpoint.metadata.rollbackTarget,
+  };
+}
 
 /** What a caller may say about a checkpoint it asks for. */
 export interface CheckpointRequest {
   reason?: string;
   tool?: string;
   phase?: string;
-  /** Make a new checkpoint even when nothing changed since the latest one. */
+  /**
+   * Make a new checkpoint even when nothing changed since the latest one, and even when the
+   * plan's policy declares `tool` as `skip`.
+   */
   force?: boolean;
 }
 
@@ -34,7 +48,25 @@ export interface CheckpointResult {
   deduplicated: boolean;
   /** Nested repositories and untracked files over the size cap, as found by this snapshot. */
   skippedPaths: SkippedPath[];
+  /** Checkpoints retention pruned right after this one was recorded (empty when deduplicated). */
+  prunedCheckpointIds: string[];
 }
+
+/** `checkpoints.create` made (or reused) a checkpoint. */
+export type CheckpointTaken = CheckpointResult & { skipped: false };
+
+/** `checkpoints.create` did not checkpoint: the plan's policy declares the tool `skip`. */
+export interface CheckpointSkipped {
+  skipped: true;
+  planId: string;
+  tool: string;
+  reason: 'tool declared skip';
+  /** The `policy.tools` key that matched the tool (a name or a glob). */
+  pattern: string;
+}
+
+/** Result of `checkpoints.create`: discriminated by `skipped`. */
+export type CheckpointCreateOutcome = CheckpointTaken | CheckpointSkipped;
 
 /** Hooks run inside the write transaction that records a checkpoint (all or nothing). */
 export interface RecordHooks {
@@ -77,30 +109,100 @@ export function sameState(checkpoint: Checkpoint, scan: SnapshotScan): boolean {
 export class CheckpointService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** How this service's snapshots are taken; rollback's safety scan uses the same. */
+  /** How this service's snapshots are taken by default (the plan's policy may override the size cap). */
   get scanOptions(): ScanOptions {
     return this.deps.scanOptions;
+  }
+
+  /** How snapshots of `plan`'s sandbox are taken: its policy's `untrackedSizeCap` wins over the default. */
+  scanOptionsFor(plan: Plan): ScanOptions {
+    const cap = plan.policy.untrackedSizeCap;
+    return cap === undefined ? this.deps.scanOptions : { ...this.deps.scanOptions, untrackedSizeCap: cap };
+  }
+
+  /**
+   * Checkpoints that may stay pinned whatever retention says. The hook for decisions (a
+   * checkpoint a decision points to is never pruned): empty until decisions exist.
+   */
+  pinned(_planId: string): ReadonlySet<string> {
+    return new Set();
+  }
+
+  /**
+   * The plan's checkpoints retention would prune to keep at most `max` (DESIGN §4 step 6),
+   * reading only the count, the oldest {@link retentionWindow} rows, the latest row and the
+   * latest safety row: O(pruned), not O(checkpoints). Call inside a transaction to delete them.
+   */
+  prunableCheckpoints(planId: string, max: number): Checkpoint[] {
+    const { checkpoints } = this.deps.store;
+    const pinned = this.pinned(planId);
+    const total = checkpoints.count(planId);
+    const window = retentionWindow(total, max, pinned.size);
+    if (window === 0) return [];
+    const rows = new Map<string, Checkpoint>();
+    for (const row of checkpoints.oldest(planId, window)) rows.set(row.checkpointId, row);
+    for (const row of [checkpoints.latest(planId), checkpoints.latestOfKind(planId, 'safety')])
+      if (row) rows.set(row.checkpointId, row);
+    const chosen = selectPrunable([...rows.values()].map(candidate), { max, pinned, total });
+    return chosen.map((c) => rows.get(c.checkpointId) as Checkpoint);
+  }
+
+  /**
+   * Deletes the refs of pruned checkpoints, after the transaction that deleted their rows
+   * committed. A ref that cannot be deleted stays as an orphan (no row owns it), which
+   * `savepoint gc` removes; the rows are gone either way.
+   *
+   * @returns the refs that could not be deleted
+   */
+  async deletePrunedRefs(sandbox: GitSandbox, pruned: readonly Checkpoint[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (const row of pruned) {
+      if (!row.sandboxRef || !row.commitSha) continue;
+      await sandbox
+        .deleteRef(row.sandboxRef, row.commitSha)
+        .catch(() => failed.push(row.sandboxRef as string));
+    }
+    return failed;
   }
 
   /**
    * Takes a checkpoint of the plan's sandbox (DESIGN §4). Returns the latest checkpoint with
    * `deduplicated: true` when worktree, index and HEAD are unchanged since it, unless `force`.
+   * With `tool`, the plan policy's tool declarations are consulted first: a `skip`
+   * declaration returns `{ skipped: true }` without scanning anything, unless `force`.
+   * A new checkpoint row is followed by auto-prune (retention, DESIGN §4 step 6) in the same
+   * transaction; the pruned refs are deleted after it commits.
    *
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
    */
-  async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointResult> {
+  async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
+  async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
+  async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointCreateOutcome> {
     const plan = this.activePlan(planId, 'checkpoint');
+    if (request.tool !== undefined && !request.force) {
+      const { declaration, pattern } = resolveToolDeclaration(plan.policy.tools, request.tool);
+      if (declaration === 'skip' && pattern !== null) {
+        return {
+          skipped: true,
+          planId: plan.planId,
+          tool: request.tool,
+          reason: 'tool declared skip',
+          pattern,
+        };
+      }
+    }
     const sandbox = await this.openSandbox(plan);
-    const scan = await sandbox.scan(this.deps.scanOptions);
+    const scan = await sandbox.scan(this.scanOptionsFor(plan));
     try {
       const metadata: CheckpointMetadata = { kind: 'manual' };
       if (request.reason !== undefined) metadata.reason = request.reason;
       if (request.tool !== undefined) metadata.tool = request.tool;
       if (request.phase !== undefined) metadata.phase = request.phase;
-      return await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
+      const result = await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
+      return { ...result, skipped: false };
     } finally {
       await scan.dispose();
     }
@@ -126,7 +228,12 @@ export class CheckpointService {
         this.assertStillActive(plan.planId);
         hooks.after?.(latest);
       });
-      return { checkpoint: latest, deduplicated: true, skippedPaths: [...scan.skipped] };
+      return {
+        checkpoint: latest,
+        deduplicated: true,
+        skippedPaths: [...scan.skipped],
+        prunedCheckpointIds: [],
+      };
     }
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
@@ -135,10 +242,11 @@ export class CheckpointService {
       `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
     );
     await sandbox.createRef(ref, commitSha);
+    let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
-      const checkpoint = store.transaction(() => {
+      recorded = store.transaction(() => {
         hooks.before?.();
-        this.assertStillActive(plan.planId);
+        const persisted = this.assertStillActive(plan.planId);
         const row = store.checkpoints.insert({
           checkpointId,
           planId: plan.planId,
@@ -155,14 +263,24 @@ export class CheckpointService {
           createdAt: clock.now().toISOString(),
           metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         });
+        // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted
+        // now; if anything later in the transaction fails, the pruned rows come back with it.
+        const pruned = this.prunableCheckpoints(plan.planId, persisted.policy.retention.max);
+        store.checkpoints.delete(pruned.map((c) => c.checkpointId));
         hooks.after?.(row);
-        return row;
+        return { checkpoint: row, pruned };
       });
-      return { checkpoint, deduplicated: false, skippedPaths: [...scan.skipped] };
     } catch (error) {
       await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
       throw error;
     }
+    await this.deletePrunedRefs(sandbox, recorded.pruned);
+    return {
+      checkpoint: recorded.checkpoint,
+      deduplicated: false,
+      skippedPaths: [...scan.skipped],
+      prunedCheckpointIds: recorded.pruned.map((c) => c.checkpointId),
+    };
   }
 
   /** @throws {CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (exit 3) */
@@ -232,8 +350,9 @@ export class CheckpointService {
     return sandbox;
   }
 
-  private assertStillActive(planId: string): void {
+  private assertStillActive(planId: string): Plan {
     const persisted = this.deps.store.plans.get(planId);
     if (persisted?.state !== 'active') throw new PlanStateChangedError(planId, 'active', persisted?.state);
+    return persisted;
   }
 }

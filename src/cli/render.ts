@@ -63,5 +63,5 @@ export function skipReason(entry: {
   if (entry.reason === 'nested-repository') return 'nested repository, never entered';
   if (entry.reason === 'submodule')
     return 'submodule: only its commit id is recorded, its files are never entered';
-  return `untracked file of ${entry.sizeBytes ?? '?'} bytes, over the size cap (SAVEPOINT_UNTRACKED_SIZE_CAP)`;
+  return `untracked file of ${entry.sizeBytes ?? '?'} bytes, over the size cap (the plan policy's untrackedSizeCap, else SAVEPOINT_UNTRACKED_SIZE_CAP)`;
 }

@@ -3,8 +3,8 @@
  * `src/store` implement them; services receive them through their constructors and never
  * import git or SQL code themselves.
  */
-import type { Checkpoint } from '../checkpoint/model.js';
-import type { Plan, PlanState } from '../plan/model.js';
+import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
+import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
 /** Where HEAD points: a branch (`ref`) or detached (`ref` null); `sha` null on an unborn branch. */
 export interface HeadState {
@@ -56,6 +56,12 @@ export interface TreeChange {
   readonly change: 'added' | 'modified' | 'deleted';
 }
 
+/** One ref and the object id it points to. */
+export interface RefEntry {
+  readonly ref: string;
+  readonly sha: string;
+}
+
 /** A git worktree savepoint works in. Every method runs git with savepoint's isolated environment. */
 export interface GitSandbox {
   /** Canonical absolute path of the worktree's top level. */
@@ -76,6 +82,8 @@ export interface GitSandbox {
   createRef(ref: string, sha: string): Promise<void>;
   /** Deletes `ref` if it still points at `sha`. */
   deleteRef(ref: string, sha: string): Promise<void>;
+  /** Every ref under `prefix` (e.g. `refs/savepoint/`) and the object it points to, sorted by name. */
+  listRefs(prefix: string): Promise<RefEntry[]>;
   /** The commit `ref` points to, or null when the ref or its commit object is missing. */
   resolveCommit(ref: string): Promise<string | null>;
   /** Paths that differ between two trees. */
@@ -123,6 +131,8 @@ export interface PlanStore {
   get(planId: string): Plan | undefined;
   list(filter: { state?: PlanState }): Plan[];
   activeForSandbox(sandboxPath: string): Plan | undefined;
+  /** Replaces the policy of an `active` plan; false (nothing written) when the plan is not active. */
+  updatePolicy(planId: string, policy: PlanPolicy, at: string): boolean;
   /** Compare-and-set `from` → `to`; true only when this call made the change. */
   transition(planId: string, from: PlanState, to: PlanState, at: string): boolean;
 }
@@ -134,6 +144,16 @@ export interface CheckpointStore {
   get(checkpointId: string): Checkpoint | undefined;
   latest(planId: string): Checkpoint | undefined;
   list(planId: string): Checkpoint[];
+  /** How many checkpoints the plan holds (one indexed count). */
+  count(planId: string): number;
+  /** The plan's `limit` oldest checkpoints, by `seq` ascending. */
+  oldest(planId: string, limit: number): Checkpoint[];
+  /** The plan's most recent checkpoint whose `metadata.kind` is `kind` (indexed, reads one row). */
+  latestOfKind(planId: string, kind: CheckpointKind): Checkpoint | undefined;
+  /** Deletes these checkpoint rows; returns how many existed. Refs are the caller's business. */
+  delete(checkpointIds: readonly string[]): number;
+  /** Checkpoint rows whose plan row is gone (left by hand edits or foreign-key-less tools). */
+  orphans(): Checkpoint[];
 }
 
 /** The system of record: one database per repository. */

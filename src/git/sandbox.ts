@@ -26,6 +26,7 @@ import type {
   GitSandbox,
   HeadState,
   MovedAside,
+  RefEntry,
   SandboxProvider,
   ScanOptions,
   SkippedPath,
@@ -463,6 +464,17 @@ export class GitWorktree implements GitSandbox {
 
   async deleteRef(ref: string, sha: string): Promise<void> {
     await this.git(['update-ref', '-d', ref, sha]);
+  }
+
+  async listRefs(prefix: string): Promise<RefEntry[]> {
+    const { stdout } = await this.git(['for-each-ref', '--format=%(refname)%00%(objectname)', prefix]);
+    return stdout
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => {
+        const [ref = '', sha = ''] = line.split('\0');
+        return { ref, sha };
+      });
   }
 
   async resolveCommit(ref: string): Promise<string | null> {

@@ -9,12 +9,48 @@ export const Ulid = z
 export const PlanState = z.enum(['active', 'applied', 'abandoned']);
 export type PlanState = z.infer<typeof PlanState>;
 
+/** What a tool declaration says a call of the tool needs first: a checkpoint, or nothing. */
+export const ToolDeclaration = z.enum(['checkpoint', 'skip']);
+export type ToolDeclaration = z.infer<typeof ToolDeclaration>;
+
+/** Default of `policy.retention.max`: checkpoints kept per plan (DESIGN §1). */
+export const DEFAULT_RETENTION_MAX = 50;
+
 /**
- * Per-plan policy. Empty for now: retention, tool declarations and the default checkpoint
- * type arrive with the policy issue; unknown keys are kept so a newer binary's policy survives.
+ * A tool-name pattern of `policy.tools`: a tool name, or a glob where `*` matches any run of
+ * characters and `?` one character (e.g. `Read*`, `mcp__*`). Case-sensitive.
  */
-export const PlanPolicy = z.looseObject({});
+export const ToolPattern = z.string().min(1).max(256);
+
+/**
+ * Per-plan policy, stored as `plans.policy_json` and parsed with defaults at the store
+ * boundary, so a row written before a field existed (`{}`) reads with every default.
+ * Unknown keys are kept so a newer binary's policy survives a round trip through this one.
+ *
+ * - `retention.max`: checkpoints kept per plan (≥ 1, default 50); auto-prune after every new checkpoint.
+ * - `tools`: tool-name pattern → `checkpoint` | `skip` (default `{}`: every tool checkpoints).
+ * - `untrackedSizeCap`: bytes; untracked files larger than this are skipped by this plan's
+ *   scans (overrides `SAVEPOINT_UNTRACKED_SIZE_CAP` and the library option).
+ * - `head`: what `plan rollback` does with HEAD when `--head` is not given (default `restore`).
+ */
+export const PlanPolicy = z.looseObject({
+  retention: z.looseObject({ max: z.number().int().min(1).default(DEFAULT_RETENTION_MAX) }).prefault({}),
+  tools: z.record(ToolPattern, ToolDeclaration).default({}),
+  untrackedSizeCap: z.number().int().nonnegative().optional(),
+  head: z.enum(['restore', 'keep']).default('restore'),
+});
+/** A parsed policy: every default filled in. */
 export type PlanPolicy = z.infer<typeof PlanPolicy>;
+/** A policy as a caller may write it: any field may be left out. */
+export type PlanPolicyInput = z.input<typeof PlanPolicy>;
+
+/** The fields `plan policy set` changes; `tools` entries are merged into the existing map. */
+export interface PolicyChanges {
+  retentionMax?: number;
+  tools?: Record<string, ToolDeclaration>;
+  untrackedSizeCap?: number;
+  head?: 'restore' | 'keep';
+}
 
 /** A plan: a unit of agent work on one sandbox. Times are ISO-8601 UTC. */
 export const Plan = z.object({

@@ -8,10 +8,10 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { CheckpointResult, CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import type { Checkpoint } from '../checkpoint/model.js';
-import { SandboxRefusedError } from '../core/errors.js';
+import { SandboxRefusedError, UsageError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
 import { ActivePlanExistsError, PlanStateChangedError } from './errors.js';
-import type { Plan, PlanState } from './model.js';
+import { type Plan, PlanPolicy, type PlanPolicyInput, type PlanState, type PolicyChanges } from './model.js';
 
 /** Options of {@link PlanService.create}. */
 export interface CreatePlanOptions {
@@ -22,6 +22,30 @@ export interface CreatePlanOptions {
   worktree?: boolean;
   /** Where to put that worktree, relative to the library's `cwd` (default: `<repo>.savepoint-<planId>` next to the sandbox). */
   worktreePath?: string;
+  /** The plan's policy; fields left out take their defaults (e.g. `{ retention: { max: 5 } }`). */
+  policy?: PlanPolicyInput;
+}
+
+/** A plan's policy, for `plan policy show|set`. */
+export interface PlanPolicyResult {
+  planId: string;
+  policy: PlanPolicy;
+}
+
+/**
+ * Parses a policy with defaults.
+ *
+ * @throws {UsageError} `USAGE` (exit 2): a field has a bad value
+ */
+export function parsePolicy(input: unknown): PlanPolicy {
+  const parsed = PlanPolicy.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`,
+    );
+    throw new UsageError(`invalid plan policy: ${issues.join('; ')}`, { details: { issues } });
+  }
+  return parsed.data;
 }
 
 /** A plan with its first checkpoint. */
@@ -71,6 +95,7 @@ export class PlanService {
    */
   async create(options: CreatePlanOptions = {}): Promise<CreatedPlan> {
     const { store, sandboxes, clock, ids } = this.deps;
+    const policy = parsePolicy(options.policy ?? {});
     const planId = ids.next();
     let sandbox = await sandboxes.open(path.resolve(this.deps.cwd, options.sandbox ?? '.'));
     await assertAllowedSandbox(sandbox.path);
@@ -86,7 +111,10 @@ export class PlanService {
       const active = store.plans.activeForSandbox(sandbox.path);
       if (active) throw new ActivePlanExistsError(sandbox.path, active.planId);
     }
-    const scan = await sandbox.scan(this.deps.scanOptions);
+    const cap = policy.untrackedSizeCap;
+    const scan = await sandbox.scan(
+      cap === undefined ? this.deps.scanOptions : { ...this.deps.scanOptions, untrackedSizeCap: cap },
+    );
     try {
       const now = clock.now().toISOString();
       const plan: Plan = {
@@ -97,7 +125,7 @@ export class PlanService {
         repositoryId: await sandbox.ensureRepositoryId(ids.next()),
         baseCommit: scan.head.sha,
         state: 'active',
-        policy: {},
+        policy,
         managedWorktree: options.worktree ?? false,
         createdAt: now,
         updatedAt: now,
@@ -145,7 +173,7 @@ export class PlanService {
   async apply(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
     const plan = this.checkpoints.activePlan(planId, 'apply');
     const sandbox: GitSandbox = await this.checkpoints.openSandbox(plan);
-    const scan = await sandbox.scan(this.deps.scanOptions);
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
     try {
       const finalCheckpoint = await this.checkpoints.record(
         plan,
@@ -164,6 +192,49 @@ export class PlanService {
     } finally {
       await scan.dispose();
     }
+  }
+
+  /**
+   * The plan's policy, every default filled in.
+   *
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   */
+  policy(planId: string): PlanPolicyResult {
+    const plan = this.get(planId);
+    return { planId: plan.planId, policy: plan.policy };
+  }
+
+  /**
+   * Changes the given fields of an active plan's policy; `tools` entries are merged into the
+   * existing map (a pattern set again is replaced). Everything is validated before anything
+   * is written; the write is a compare-and-set on the plan still being `active`.
+   *
+   * @throws {UsageError} `USAGE` (exit 2): a bad value; nothing written
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
+   * @throws {PlanStateChangedError} `PLAN_STATE_CHANGED` (exit 4): the plan stopped being active meanwhile
+   */
+  setPolicy(planId: string, changes: PolicyChanges): PlanPolicyResult {
+    const patch: Record<string, unknown> = {};
+    if (changes.retentionMax !== undefined) patch.retention = { max: changes.retentionMax };
+    if (changes.tools !== undefined) patch.tools = changes.tools;
+    if (changes.untrackedSizeCap !== undefined) patch.untrackedSizeCap = changes.untrackedSizeCap;
+    if (changes.head !== undefined) patch.head = changes.head;
+    parsePolicy(patch);
+    const plan = this.checkpoints.activePlan(planId, 'change its policy');
+    return this.deps.store.transaction(() => {
+      const current = this.get(plan.planId).policy;
+      const next = parsePolicy({
+        ...current,
+        ...patch,
+        retention: { ...current.retention, ...(patch.retention as object | undefined) },
+        tools: { ...current.tools, ...changes.tools },
+      });
+      if (!this.deps.store.plans.updatePolicy(plan.planId, next, this.deps.clock.now().toISOString())) {
+        throw new PlanStateChangedError(plan.planId, 'active', this.deps.store.plans.get(plan.planId)?.state);
+      }
+      return { planId: plan.planId, policy: next };
+    });
   }
 
   /**

@@ -45,6 +45,7 @@ export interface RollbackRequest {
   checkpointId: string;
   /** Compute and return the preview; change nothing. */
   dryRun?: boolean;
+  /** What to do with HEAD; default: the plan policy's `head` (itself `restore` by default). */
   head?: HeadMode;
   /**
    * When an ignored (or otherwise unsnapshotted) file stands where the checkpoint has a file,
@@ -109,12 +110,12 @@ export class RollbackService {
       );
     }
 
-    const scan = await sandbox.scan(this.checkpoints.scanOptions);
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
     try {
       const head = decideHead(
         { ref: target.headRef, sha: target.headSha },
         scan.head,
-        request.head ?? 'restore',
+        request.head ?? plan.policy.head,
       );
       const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
       // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business

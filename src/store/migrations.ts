@@ -45,6 +45,11 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (plan_id, seq)
   ) STRICT;
   `,
+  // 2: retention (DESIGN §4 step 6) finds a plan's latest safety checkpoint through this index,
+  // without reading the plan's other rows. Queries must use the exact same expression.
+  `
+  CREATE INDEX checkpoints_plan_kind ON checkpoints (plan_id, json_extract(metadata_json, '$.kind'), seq);
+  `,
 ];
 
 /** The schema version this binary writes. */

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { Checkpoint, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
+import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, StoreIntegrityError } from '../core/errors.js';
 import type { CheckpointStore, PlanStore, Store } from '../core/ports.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
@@ -118,6 +118,9 @@ class SqlitePlanStore implements PlanStore {
       list: db.prepare('SELECT * FROM plans ORDER BY plan_id'),
       listByState: db.prepare('SELECT * FROM plans WHERE state = ? ORDER BY plan_id'),
       active: db.prepare(`SELECT * FROM plans WHERE sandbox_path = ? AND state = 'active'`),
+      updatePolicy: db.prepare(
+        `UPDATE plans SET policy_json = @policy, updated_at = @at WHERE plan_id = @planId AND state = 'active'`,
+      ),
       transition: db.prepare(`UPDATE plans SET state = @to, updated_at = @at,
         applied_at = CASE WHEN @to = 'applied' THEN @at ELSE applied_at END
         WHERE plan_id = @planId AND state = @from`),
@@ -155,6 +158,10 @@ class SqlitePlanStore implements PlanStore {
     return row === undefined ? undefined : parseRow(PlanRow, row, 'plans');
   }
 
+  updatePolicy(planId: string, policy: PlanPolicy, at: string): boolean {
+    return this.statements.updatePolicy.run({ planId, policy: JSON.stringify(policy), at }).changes === 1;
+  }
+
   transition(planId: string, from: PlanState, to: PlanState, at: string): boolean {
     return this.statements.transition.run({ planId, from, to, at }).changes === 1;
   }
@@ -176,6 +183,20 @@ class SqliteCheckpointStore implements CheckpointStore {
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq DESC LIMIT 1`,
       ),
       list: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq`),
+      count: db.prepare('SELECT count(*) AS n FROM checkpoints WHERE plan_id = ?'),
+      oldest: db.prepare(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq LIMIT ?`,
+      ),
+      // Same expression as the checkpoints_plan_kind index (migration 2), so SQLite uses it.
+      latestOfKind: db.prepare(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints
+        WHERE plan_id = ? AND json_extract(metadata_json, '$.kind') = ? ORDER BY seq DESC LIMIT 1`,
+      ),
+      delete: db.prepare('DELETE FROM checkpoints WHERE checkpoint_id = ?'),
+      orphans: db.prepare(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints
+        WHERE NOT EXISTS (SELECT 1 FROM plans WHERE plans.plan_id = checkpoints.plan_id) ORDER BY checkpoint_id`,
+      ),
     };
   }
 
@@ -196,6 +217,31 @@ class SqliteCheckpointStore implements CheckpointStore {
 
   list(planId: string): Checkpoint[] {
     return this.statements.list.all(planId).map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
+  }
+
+  count(planId: string): number {
+    return (this.statements.count.get(planId) as { n: number }).n;
+  }
+
+  oldest(planId: string, limit: number): Checkpoint[] {
+    return this.statements.oldest
+      .all(planId, limit)
+      .map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
+  }
+
+  latestOfKind(planId: string, kind: CheckpointKind): Checkpoint | undefined {
+    const row = this.statements.latestOfKind.get(planId, kind);
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
+  }
+
+  delete(checkpointIds: readonly string[]): number {
+    let deleted = 0;
+    for (const id of checkpointIds) deleted += this.statements.delete.run(id).changes;
+    return deleted;
+  }
+
+  orphans(): Checkpoint[] {
+    return this.statements.orphans.all().map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
   }
 }
 

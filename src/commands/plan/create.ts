@@ -17,6 +17,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
     '<%= config.bin %> <%= command.id %> --name "refactor parser"',
     '<%= config.bin %> <%= command.id %> --sandbox ../my-repo --json',
     '<%= config.bin %> <%= command.id %> --worktree --worktree-path ../my-repo-agent',
+    '<%= config.bin %> <%= command.id %> --retention-max 20',
   ];
 
   static override flags = {
@@ -28,6 +29,10 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
       summary: 'Create a linked worktree on branch savepoint/<planId> and use it as the sandbox.',
     }),
     'worktree-path': Flags.string({ summary: 'Where to create the linked worktree (implies --worktree).' }),
+    'retention-max': Flags.integer({
+      summary: 'Checkpoints to keep at most (policy retention.max, default 50); older ones are pruned.',
+      min: 1,
+    }),
   };
 
   async run(): Promise<PlanCreateResult> {
@@ -41,6 +46,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
     if (flags.worktree || flags['worktree-path'] !== undefined) options.worktree = true;
     if (flags['worktree-path'] !== undefined)
       options.worktreePath = path.resolve(cwd, flags['worktree-path']);
+    if (flags['retention-max'] !== undefined) options.policy = { retention: { max: flags['retention-max'] } };
     const { plan, checkpoint } = await savepoint.plans.create(options);
     this.say(`Created plan ${color.bold(plan.planId)}${plan.name ? ` "${plan.name}"` : ''} (${plan.state})`);
     this.say(

@@ -60,23 +60,24 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
         'Move ignored files that stand where the checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
     }),
     head: Flags.string({
-      summary: 'restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is.',
+      summary:
+        "restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is. Default: the plan policy's head (restore unless set).",
       options: ['restore', 'keep'] as const,
-      default: 'restore',
     }),
   };
 
   async run(): Promise<RollbackReport> {
     const { args, flags } = await this.parse(PlanRollback);
     const savepoint = await this.open(flags);
-    const report = await savepoint.rollbacks.rollback({
+    const request: Parameters<typeof savepoint.rollbacks.rollback>[0] = {
       planId: args.plan,
       checkpointId: args.checkpoint,
       dryRun: flags['dry-run'],
-      head: flags.head as 'restore' | 'keep',
       force: flags.force,
       confirm: (preview) => this.confirm(preview, flags.yes),
-    });
+    };
+    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
+    const report = await savepoint.rollbacks.rollback(request);
     for (const entry of report.skippedPaths)
       this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
     if (report.dryRun) {
