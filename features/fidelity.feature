@@ -291,3 +291,41 @@ Feature: Snapshot fidelity — rollback gives back exactly what was there, and n
     Then the run succeeds
     And the file "first.txt" has the content "first\n"
     And "git branch" prints nothing
+
+  Rule: refusals around fidelity, in both output modes
+
+  Background:
+    Given a git repository
+    And the repository has these committed files:
+      | path      | content  |
+      | README.md | # repo\n |
+
+  Scenario Outline: a nested repository where the checkpoint has files is never moved, even with --force (<output>)
+    Given an active plan
+    And a file "vendor/lib/file.txt" with the content "ours\n"
+    And the agent takes a checkpoint "with vendor"
+    And the agent deletes "vendor/lib"
+    And an untracked nested repository in "vendor/lib"
+    And I note the state of the sandbox
+    When I run "savepoint plan rollback <plan> <checkpoint:with vendor> --yes --force" <output>
+    Then it fails with exit code 4 and error code "PATH_IN_THE_WAY"
+    And the sandbox is unchanged
+
+    Examples:
+      | output        |
+      | in human mode |
+      | with --json   |
+
+  Scenario Outline: a size cap that is not a number of bytes is a usage error and changes nothing (<output>)
+    Given an active plan
+    And the environment variable SAVEPOINT_UNTRACKED_SIZE_CAP is "lots"
+    And the agent writes "change\n" to "README.md"
+    And I note the state of the sandbox
+    When I run "savepoint checkpoint create --plan <plan>" <output>
+    Then it fails with exit code 2 and error code "USAGE"
+    And the sandbox is unchanged
+
+    Examples:
+      | output        |
+      | in human mode |
+      | with --json   |

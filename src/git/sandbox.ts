@@ -529,7 +529,13 @@ export class GitWorktree implements GitSandbox {
       for (let depth = 1; depth < parts.length; depth++) {
         const dir = parts.slice(0, depth).join('/');
         const info = await at(dir);
-        if (!info || info.isDirectory()) continue;
+        if (!info) break;
+        if (info.isDirectory()) {
+          // Writing into a nested repository would enter it: the repository is in the way.
+          if (!(await at(`${dir}/.git`))) continue;
+          inTheWay.add(dir);
+          break;
+        }
         if (!held.has(dir)) inTheWay.add(dir);
         break;
       }
