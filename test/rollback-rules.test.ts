@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import type { HeadState, TreeChange } from '../src/core/ports.js';
 import { HeadMovedError } from '../src/plan/errors.js';
-import { countChanges, decideHead } from '../src/plan/rollback-rules.js';
+import {
+  countChanges,
+  decideHead,
+  deletedPaths,
+  keepable,
+  overlaps,
+  rulesChanged,
+} from '../src/plan/rollback-rules.js';
 import { expectError } from './helpers/savepoint.js';
 
 const A = 'a'.repeat(40);
@@ -89,5 +96,36 @@ describe('decideHead', () => {
     expect(decideHead({ ref: MAIN, sha: A }, { ref: OTHER, sha: B }, 'keep')).toEqual({ action: 'kept' });
     expect(decideHead({ ref: MAIN, sha: A }, { ref: MAIN, sha: B }, 'keep')).toEqual({ action: 'kept' });
     expect(decideHead({ ref: null, sha: A }, { ref: MAIN, sha: A }, 'keep')).toEqual({ action: 'kept' });
+  });
+});
+
+describe('ignore-rule helpers of rollback', () => {
+  const changes = [
+    { path: 'a.txt', change: 'deleted' as const },
+    { path: 'build', change: 'added' as const },
+    { path: 'build/x.o', change: 'deleted' as const },
+    { path: 'src/.gitignore', change: 'modified' as const },
+  ];
+
+  it('rulesChanged is true only when a .gitignore file differs', () => {
+    expect(rulesChanged(changes)).toBe(true);
+    expect(rulesChanged(changes.slice(0, 3))).toBe(false);
+    expect(rulesChanged([{ path: 'not.gitignore', change: 'modified' }])).toBe(false);
+  });
+
+  it('deletedPaths lists what the rollback removes', () => {
+    expect(deletedPaths(changes)).toEqual(['a.txt', 'build/x.o']);
+  });
+
+  it('keepable drops ignored files under a path the rollback turns into a file', () => {
+    expect(keepable(changes, ['a.txt', 'build/x.o'])).toEqual(['a.txt']);
+    expect(keepable(changes, [])).toEqual([]);
+  });
+
+  it('overlaps is true for the same path and for either one inside the other', () => {
+    expect(overlaps('vendor/lib', 'vendor/lib')).toBe(true);
+    expect(overlaps('vendor/lib/a.txt', 'vendor/lib')).toBe(true);
+    expect(overlaps('vendor', 'vendor/lib')).toBe(true);
+    expect(overlaps('vendor/libx', 'vendor/lib')).toBe(false);
   });
 });

@@ -549,19 +549,23 @@ export class GitWorktree implements GitSandbox {
 
   async ignoredByRulesOf(tree: string | null, paths: readonly string[]): Promise<string[]> {
     if (paths.length === 0) return [];
-    await mkdir(path.join(this.ownDir, 'tmp'), { recursive: true, mode: 0o700 });
-    const scratch = await mkdtemp(path.join(this.ownDir, 'tmp', 'rules-'));
+    let scratch: string | null = null;
+    if (tree !== null) {
+      await mkdir(path.join(this.ownDir, 'tmp'), { recursive: true, mode: 0o700 });
+      scratch = await mkdtemp(path.join(this.ownDir, 'tmp', 'rules-'));
+    }
     try {
       // check-ignore reads the .gitignore files of its work tree: the sandbox's own when the
       // tree's rules are today's, else a scratch directory holding only the tree's .gitignore
       // files (ls-tree has no glob pathspecs: list the tree and pick them).
       const listing = tree === null ? '' : (await this.git(['ls-tree', '-r', '-z', tree])).stdout;
+      const workTree = scratch ?? this.path;
       for (const record of listing.split('\0')) {
         const match = /^\d+ blob ([0-9a-f]+)\t((?:.*\/)?\.gitignore)$/s.exec(record);
         if (!match?.[1] || !match[2]) continue;
         const { stdout } = await this.git(['cat-file', 'blob', match[1]]);
-        await mkdir(path.dirname(path.join(scratch, match[2])), { recursive: true });
-        await writeFile(path.join(scratch, match[2]), stdout);
+        await mkdir(path.dirname(path.join(workTree, match[2])), { recursive: true });
+        await writeFile(path.join(workTree, match[2]), stdout);
       }
       const ignored: string[] = [];
       for (let i = 0; i < paths.length; i += 500) {
@@ -569,8 +573,9 @@ export class GitWorktree implements GitSandbox {
         // -v -n prints one line per path, in order: "::\tpath" when no rule matches, and the
         // matching rule otherwise ("!"-rules un-ignore).
         const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '--', ...chunk], {
-          workTree: tree === null ? this.path : scratch,
-          indexFile: path.join(scratch, 'no-index'),
+          workTree,
+          // An index file that does not exist: check-ignore must not treat tracked paths specially.
+          indexFile: path.join(this.ownDir, 'tmp', 'no-index'),
           allowExit: [1],
         });
         stdout
@@ -585,7 +590,7 @@ export class GitWorktree implements GitSandbox {
       }
       return ignored;
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      if (scratch !== null) await rm(scratch, { recursive: true, force: true });
     }
   }
 

@@ -41,3 +41,24 @@ export function decideHead(recorded: HeadState, current: HeadState, mode: HeadMo
   if (recorded.ref !== current.ref) throw new HeadMovedError(recorded.ref, current.ref);
   return { action: 'move', from: current, to: recorded };
 }
+
+/** True when a `.gitignore` file differs, i.e. the target's ignore rules may differ from today's. */
+export function rulesChanged(changes: readonly TreeChange[]): boolean {
+  return changes.some((c) => c.path === '.gitignore' || c.path.endsWith('/.gitignore'));
+}
+
+/** Paths a change list removes. */
+export function deletedPaths(changes: readonly TreeChange[]): string[] {
+  return changes.filter((c) => c.change === 'deleted').map((c) => c.path);
+}
+
+/** Of `ignored`, those that can stay: not under a path the rollback turns into a file. */
+export function keepable(changes: readonly TreeChange[], ignored: readonly string[]): string[] {
+  const added = changes.filter((c) => c.change !== 'deleted').map((c) => c.path);
+  return ignored.filter((file) => !added.some((dir) => file.startsWith(`${dir}/`)));
+}
+
+/** True when one path is the other or lies under it (relative, `/`-separated). */
+export function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}

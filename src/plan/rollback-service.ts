@@ -10,7 +10,16 @@ import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
 import type { MovedAside, SkippedPath, TreeChange } from '../core/ports.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
-import { countChanges, decideHead, type HeadMode, type RestoreCounts } from './rollback-rules.js';
+import {
+  countChanges,
+  decideHead,
+  deletedPaths,
+  type HeadMode,
+  keepable,
+  overlaps,
+  type RestoreCounts,
+  rulesChanged,
+} from './rollback-rules.js';
 
 /** What a rollback will change (dry run) or changed. */
 export interface RollbackPreview {
@@ -57,26 +66,6 @@ export interface RollbackRequest {
    * (e.g. {@link ConfirmationError}) to refuse without asking.
    */
   confirm: (preview: RollbackPreview) => Promise<boolean>;
-}
-
-/** True when a `.gitignore` file differs, i.e. the target's ignore rules may differ from today's. */
-export function rulesChanged(changes: readonly TreeChange[]): boolean {
-  return changes.some((c) => c.path === '.gitignore' || c.path.endsWith('/.gitignore'));
-}
-
-function deletedPaths(changes: readonly TreeChange[]): string[] {
-  return changes.filter((c) => c.change === 'deleted').map((c) => c.path);
-}
-
-/** Of `ignored`, those that can stay: not under a path the rollback turns into a file. */
-export function keepable(changes: readonly TreeChange[], ignored: readonly string[]): string[] {
-  const added = changes.filter((c) => c.change !== 'deleted').map((c) => c.path);
-  return ignored.filter((file) => !added.some((dir) => file.startsWith(`${dir}/`)));
-}
-
-/** True when one path is the other or lies under it (relative, `/`-separated). */
-function overlaps(a: string, b: string): boolean {
-  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
 export class RollbackService {
