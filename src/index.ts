@@ -4,6 +4,7 @@
 
 export type {
   CheckpointCreateOutcome,
+  CheckpointExport,
   CheckpointRequest,
   CheckpointResult,
   CheckpointSkipped,
@@ -13,10 +14,14 @@ export {
   CheckpointNotFoundError,
   CheckpointNotInPlanError,
   CheckpointObjectsMissingError,
+  type PatchAction,
+  PatchDoesNotApplyError,
+  type PatchFailure,
   PathInTheWayError,
   UnmergedIndexError,
 } from './checkpoint/errors.js';
 export { Checkpoint, CheckpointKind, CheckpointMetadata, CheckpointType } from './checkpoint/model.js';
+export { decodePatchBundle, encodePatchBundle, type PatchBundle } from './checkpoint/patch-bundle.js';
 export {
   type RetentionCandidate,
   type RetentionOptions,

@@ -16,8 +16,20 @@ import type {
 } from '../core/ports.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
-import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
-import type { Checkpoint, CheckpointMetadata } from './model.js';
+import {
+  CheckpointNotFoundError,
+  CheckpointNotInPlanError,
+  CheckpointObjectsMissingError,
+  type PatchAction,
+  PatchDoesNotApplyError,
+} from './errors.js';
+import type { Checkpoint, CheckpointMetadata, CheckpointType } from './model.js';
+import {
+  decodePatchBundle,
+  encodePatchBundle,
+  MalformedPatchBundleError,
+  type PatchBundle,
+} from './patch-bundle.js';
 import { type RetentionCandidate, retentionWindow, selectPrunable } from './retention.js';
 import { resolveToolDeclaration } from './tool-declarations.js';
 
@@ -40,6 +52,19 @@ export interface CheckpointRequest {
    * plan's policy declares `tool` as `skip`.
    */
   force?: boolean;
+  /** How to store it; default: the plan policy's `defaultType` (itself `commit` by default). */
+  type?: CheckpointType;
+}
+
+/** A checkpoint as a patch for plain `git apply`: what `checkpoint export` writes. */
+export interface CheckpointExport {
+  checkpointId: string;
+  planId: string;
+  checkpointType: CheckpointType;
+  /** The commit the patch applies to (the plan's base commit); null: an empty repository (no commit). */
+  base: string | null;
+  /** `git diff --binary --full-index` from `base` to the checkpoint's worktree tree; empty when they are equal. */
+  patch: Buffer;
 }
 
 /** A checkpoint, whether it was reused because nothing changed since it was taken, and what the snapshot left out. */
@@ -177,6 +202,8 @@ export class CheckpointService {
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): a `patch` checkpoint whose
+   *   base commit is gone, or whose patch does not reproduce the snapshot; nothing recorded
    */
   async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
   async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
@@ -201,7 +228,10 @@ export class CheckpointService {
       if (request.reason !== undefined) metadata.reason = request.reason;
       if (request.tool !== undefined) metadata.tool = request.tool;
       if (request.phase !== undefined) metadata.phase = request.phase;
-      const result = await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
+      const result = await this.record(plan, sandbox, scan, metadata, {
+        force: request.force ?? false,
+        type: request.type ?? plan.policy.defaultType,
+      });
       return { ...result, skipped: false };
     } finally {
       await scan.dispose();
@@ -211,13 +241,18 @@ export class CheckpointService {
   /**
    * Records `scan` as a checkpoint of `plan`: commit, ref, row. The ref is written before the
    * row and removed again if the row's transaction fails, so a row never names a missing ref.
+   * `type: 'patch'` stores a verified patch bundle in the row instead (no commit, no ref; see
+   * {@link recordPatch}). Default `commit`: checkpoint #1 and safety checkpoints stay commits,
+   * whose refs keep the base commit and the pre-rollback state alive through `git gc`.
+   *
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): `patch` type only
    */
   async record(
     plan: Plan,
     sandbox: GitSandbox,
     scan: SnapshotScan,
     metadata: CheckpointMetadata,
-    options: { force: boolean; hooks?: RecordHooks },
+    options: { force: boolean; hooks?: RecordHooks; type?: CheckpointType },
   ): Promise<CheckpointResult> {
     const { store, clock, ids } = this.deps;
     const hooks = options.hooks ?? {};
@@ -235,6 +270,7 @@ export class CheckpointService {
         prunedCheckpointIds: [],
       };
     }
+    if (options.type === 'patch') return this.recordPatch(plan, sandbox, scan, metadata, hooks);
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
     const commitSha = await sandbox.commitScan(
@@ -244,10 +280,9 @@ export class CheckpointService {
     await sandbox.createRef(ref, commitSha);
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
-      recorded = store.transaction(() => {
-        hooks.before?.();
-        const persisted = this.assertStillActive(plan.planId);
-        const row = store.checkpoints.insert({
+      recorded = this.insertRow(
+        plan.planId,
+        {
           checkpointId,
           planId: plan.planId,
           checkpointType: 'commit',
@@ -262,14 +297,9 @@ export class CheckpointService {
           filesChanged: null,
           createdAt: clock.now().toISOString(),
           metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
-        });
-        // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted
-        // now; if anything later in the transaction fails, the pruned rows come back with it.
-        const pruned = this.prunableCheckpoints(plan.planId, persisted.policy.retention.max);
-        store.checkpoints.delete(pruned.map((c) => c.checkpointId));
-        hooks.after?.(row);
-        return { checkpoint: row, pruned };
-      });
+        },
+        hooks,
+      );
     } catch (error) {
       await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
       throw error;
@@ -280,6 +310,215 @@ export class CheckpointService {
       deduplicated: false,
       skippedPaths: [...scan.skipped],
       prunedCheckpointIds: recorded.pruned.map((c) => c.checkpointId),
+    };
+  }
+
+  /**
+   * Inserts a checkpoint row and runs retention, in one write transaction with the hooks:
+   * `before`, the plan-still-active check, the insert, auto-prune, `after`.
+   */
+  private insertRow(
+    planId: string,
+    row: Omit<Checkpoint, 'seq'>,
+    hooks: RecordHooks,
+    patch?: Uint8Array,
+  ): { checkpoint: Checkpoint; pruned: Checkpoint[] } {
+    const { store } = this.deps;
+    return store.transaction(() => {
+      hooks.before?.();
+      const persisted = this.assertStillActive(planId);
+      const checkpoint = store.checkpoints.insert(row, patch);
+      // Retention (DESIGN §4 step 6): in the insert's transaction, with the policy as persisted
+      // now; if anything later in the transaction fails, the pruned rows come back with it.
+      const pruned = this.prunableCheckpoints(planId, persisted.policy.retention.max);
+      store.checkpoints.delete(pruned.map((c) => c.checkpointId));
+      hooks.after?.(checkpoint);
+      return { checkpoint, pruned };
+    });
+  }
+
+  /**
+   * Records `scan` as a `patch` checkpoint: the worktree tree and the index tree as patches
+   * from the plan's base commit (the empty tree for a plan begun on an unborn branch), in a
+   * {@link PatchBundle} stored in the row. Each patch is re-applied to a scratch index before
+   * anything is recorded and must give back exactly the scanned tree id. No commit, no ref:
+   * the row is self-contained, `sizeBytes` is the bundle's size.
+   *
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): base commit gone, or a
+   *   patch does not reproduce its tree; nothing recorded
+   */
+  private async recordPatch(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    metadata: CheckpointMetadata,
+    hooks: RecordHooks,
+  ): Promise<CheckpointResult> {
+    const { clock, ids } = this.deps;
+    const base = plan.baseCommit;
+    const failure = { action: 'take' as const, planId: plan.planId, checkpointId: null, baseCommit: base };
+    if (base !== null && (await sandbox.resolveCommit(base)) === null) {
+      throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
+    }
+    const worktree = await sandbox.diffFromBase(base, scan.treeSha);
+    const index =
+      scan.indexTreeSha === scan.treeSha ? 'worktree' : await sandbox.diffFromBase(base, scan.indexTreeSha);
+    const bundle: PatchBundle = { base, worktree, index };
+    await this.verifyBundle(sandbox, bundle, scan, failure);
+    const bytes = encodePatchBundle(bundle);
+    const recorded = this.insertRow(
+      plan.planId,
+      {
+        checkpointId: ids.next(),
+        planId: plan.planId,
+        checkpointType: 'patch',
+        sandboxRef: null,
+        commitSha: null,
+        treeSha: scan.treeSha,
+        indexTreeSha: scan.indexTreeSha,
+        headSha: scan.head.sha,
+        headRef: scan.head.ref,
+        filesystemPath: sandbox.path,
+        sizeBytes: bytes.byteLength,
+        filesChanged: null,
+        createdAt: clock.now().toISOString(),
+        metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
+      },
+      hooks,
+      bytes,
+    );
+    await this.deletePrunedRefs(sandbox, recorded.pruned);
+    return {
+      checkpoint: recorded.checkpoint,
+      deduplicated: false,
+      skippedPaths: [...scan.skipped],
+      prunedCheckpointIds: recorded.pruned.map((c) => c.checkpointId),
+    };
+  }
+
+  /**
+   * Applies both patches of a bundle to its base on scratch indexes and checks they give the
+   * expected tree ids. Writes every blob and tree of both trees into the object database, so
+   * after it returns the trees can be checked out even if `git gc` had pruned them.
+   *
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9)
+   */
+  private async verifyBundle(
+    sandbox: GitSandbox,
+    bundle: PatchBundle,
+    expected: { treeSha: string; indexTreeSha: string },
+    failure: { action: PatchAction; planId: string; checkpointId: string | null; baseCommit: string | null },
+  ): Promise<void> {
+    const parts: Array<[Uint8Array, string]> = [[bundle.worktree, expected.treeSha]];
+    if (bundle.index !== 'worktree') parts.push([bundle.index, expected.indexTreeSha]);
+    else if (expected.indexTreeSha !== expected.treeSha) {
+      throw new PatchDoesNotApplyError({ ...failure, reason: 'tree-mismatch' });
+    }
+    for (const [patch, tree] of parts) {
+      const result = await sandbox.treeFromPatch(bundle.base, patch);
+      if (!result.applied) {
+        throw new PatchDoesNotApplyError({ ...failure, reason: 'does-not-apply', detail: result.message });
+      }
+      if (result.treeSha !== tree) throw new PatchDoesNotApplyError({ ...failure, reason: 'tree-mismatch' });
+    }
+  }
+
+  /**
+   * Makes a checkpoint's trees present in the object database before a rollback to it. A
+   * `commit` checkpoint: its ref must still name its commit (which holds both trees). A
+   * `patch` checkpoint: its base commit must exist and both patches must apply to it and give
+   * exactly the recorded worktree and index trees; applying them (re)writes those objects,
+   * so the rollback works even after `git gc --prune=now` removed the snapshot's loose objects.
+   *
+   * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (exit 9): a commit checkpoint's ref is gone
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9)
+   */
+  async materialize(
+    plan: Plan,
+    sandbox: GitSandbox,
+    checkpoint: Checkpoint,
+    action: PatchAction = 'restore',
+  ): Promise<void> {
+    if (checkpoint.checkpointType === 'commit') {
+      const commit = checkpoint.sandboxRef ? await sandbox.resolveCommit(checkpoint.sandboxRef) : null;
+      if (commit === null || commit !== checkpoint.commitSha) {
+        throw new CheckpointObjectsMissingError(checkpoint.checkpointId, checkpoint.sandboxRef);
+      }
+      return;
+    }
+    const bundle = this.bundleOf(plan, checkpoint, action);
+    const failure = {
+      action,
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      baseCommit: bundle.base,
+    };
+    if (bundle.base !== null && (await sandbox.resolveCommit(bundle.base)) === null) {
+      throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
+    }
+    await this.verifyBundle(sandbox, bundle, checkpoint, failure);
+  }
+
+  /** The decoded patch bundle of a `patch` checkpoint. @throws {PatchDoesNotApplyError} reason `malformed` */
+  private bundleOf(plan: Plan, checkpoint: Checkpoint, action: PatchAction): PatchBundle {
+    const bytes = this.deps.store.checkpoints.patch(checkpoint.checkpointId);
+    const failure = {
+      action,
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      baseCommit: plan.baseCommit,
+      reason: 'malformed' as const,
+    };
+    if (bytes === undefined)
+      throw new PatchDoesNotApplyError({ ...failure, detail: 'the row holds no patch' });
+    try {
+      return decodePatchBundle(bytes);
+    } catch (error) {
+      if (error instanceof MalformedPatchBundleError) {
+        throw new PatchDoesNotApplyError({ ...failure, detail: error.message });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A checkpoint's worktree as a patch for plain `git apply` on a checkout of the plan's base
+   * commit: a `patch` checkpoint's stored worktree patch (checked to apply first), or, for a
+   * `commit` checkpoint, `git diff --binary --full-index` from the base commit (the empty tree
+   * when the plan began on an unborn branch) to its tree. Works on plans in any state.
+   *
+   * @throws {CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (exit 3)
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): the plan's sandbox is gone
+   * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (exit 9): a commit checkpoint's ref is gone
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): base commit gone, or a damaged patch
+   */
+  async export(checkpointId: string): Promise<CheckpointExport> {
+    const checkpoint = this.get(checkpointId);
+    const plan = this.plan(checkpoint.planId);
+    const sandbox = await this.openSandbox(plan);
+    await this.materialize(plan, sandbox, checkpoint, 'export');
+    const result = {
+      checkpointId: checkpoint.checkpointId,
+      planId: plan.planId,
+      checkpointType: checkpoint.checkpointType,
+    };
+    if (checkpoint.checkpointType === 'patch') {
+      const bundle = this.bundleOf(plan, checkpoint, 'export');
+      return { ...result, base: bundle.base, patch: Buffer.from(bundle.worktree) };
+    }
+    if (plan.baseCommit !== null && (await sandbox.resolveCommit(plan.baseCommit)) === null) {
+      throw new PatchDoesNotApplyError({
+        action: 'export',
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        baseCommit: plan.baseCommit,
+        reason: 'base-missing',
+      });
+    }
+    return {
+      ...result,
+      base: plan.baseCommit,
+      patch: await sandbox.diffFromBase(plan.baseCommit, checkpoint.treeSha),
     };
   }
 

@@ -24,15 +24,82 @@ export class CheckpointNotInPlanError extends SavepointError {
   }
 }
 
-/** The checkpoint's ref or commit is gone from the repository (exit 9, `CHECKPOINT_OBJECTS_MISSING`). */
+/**
+ * The checkpoint's ref or commit is gone from the repository, or (a patch checkpoint) the
+ * HEAD commit it must restore is (exit 9, `CHECKPOINT_OBJECTS_MISSING`).
+ */
 export class CheckpointObjectsMissingError extends SavepointError {
-  constructor(checkpointId: string, ref: string | null) {
+  /**
+   * @param ref the checkpoint's ref (null for a patch checkpoint)
+   * @param missing what is gone, when it is not the ref (e.g. `HEAD commit <sha>`)
+   */
+  constructor(checkpointId: string, ref: string | null, missing?: string) {
     super(
       'CHECKPOINT_OBJECTS_MISSING',
       ExitCode.integrity,
-      `checkpoint ${checkpointId} cannot be restored: ${ref ?? 'its ref'} is missing or points elsewhere`,
-      { details: { checkpointId, ref } },
+      `checkpoint ${checkpointId} cannot be restored: ${missing ?? `${ref ?? 'its ref'} is missing or points elsewhere`}`,
+      {
+        details: missing === undefined ? { checkpointId, ref } : { checkpointId, ref, missing },
+        ...(missing === undefined
+          ? {}
+          : { hint: 'pass --head keep to restore files and index without moving HEAD' }),
+      },
     );
+  }
+}
+
+/** Why a patch cannot be made, applied or exported. */
+export type PatchFailure =
+  /** The plan's base commit, which the patch applies to, is gone from the repository. */
+  | 'base-missing'
+  /** `git apply` refused the patch. */
+  | 'does-not-apply'
+  /** The patch applied but gave another tree than the one recorded. */
+  | 'tree-mismatch'
+  /** The row's patch bundle is absent or not a bundle (edited by hand, truncated). */
+  | 'malformed';
+
+/** What was being done with the patch when it failed. */
+export type PatchAction = 'take' | 'restore' | 'export';
+
+/**
+ * A patch checkpoint's patch cannot be applied to the plan's base commit (or, taking one, the
+ * patch just made does not reproduce the snapshot) (exit 9, `PATCH_DOES_NOT_APPLY`).
+ */
+export class PatchDoesNotApplyError extends SavepointError {
+  constructor(context: {
+    action: PatchAction;
+    planId: string;
+    /** Null while taking a checkpoint (none was recorded). */
+    checkpointId: string | null;
+    baseCommit: string | null;
+    reason: PatchFailure;
+    /** git's own words, when git refused. */
+    detail?: string;
+  }) {
+    const { action, planId, checkpointId, baseCommit, reason, detail } = context;
+    const base = baseCommit ?? 'the empty tree';
+    const why = {
+      'base-missing': `the plan's base commit ${base} is gone from the repository`,
+      'does-not-apply': `its patch does not apply to ${base}${detail ? ` (${detail})` : ''}`,
+      'tree-mismatch': `its patch applied to ${base} gives another tree than the one recorded`,
+      malformed: `its stored patch is missing or damaged${detail ? ` (${detail})` : ''}`,
+    }[reason];
+    const what = {
+      take: `cannot take a patch checkpoint of plan ${planId}`,
+      restore: `checkpoint ${checkpointId} cannot be restored`,
+      export: `checkpoint ${checkpointId} cannot be exported`,
+    }[action];
+    const hint =
+      action === 'take'
+        ? 'take a commit checkpoint instead: --type commit'
+        : reason === 'base-missing'
+          ? `a patch checkpoint applies only on top of its plan's base commit: fetch or restore ${base} into this repository, or roll back to a commit checkpoint`
+          : 'roll back to another checkpoint of the plan';
+    super('PATCH_DOES_NOT_APPLY', ExitCode.integrity, `${what}: ${why}`, {
+      details: { planId, checkpointId, baseCommit, reason, ...(detail ? { detail } : {}) },
+      hint,
+    });
   }
 }
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { Ulid } from '../plan/model.js';
+import { CheckpointType, Ulid } from '../plan/model.js';
 
 /** `commit`: a commit object kept alive by a ref; `patch`: a binary diff stored in the row. */
-export const CheckpointType = z.enum(['commit', 'patch']);
-export type CheckpointType = z.infer<typeof CheckpointType>;
+export { CheckpointType };
 
 /** Why a checkpoint exists: taken on request, at plan creation, at apply, or by rollback before it changed anything. */
 export const CheckpointKind = z.enum(['manual', 'initial', 'final', 'safety']);
@@ -34,7 +33,9 @@ const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'expected a full g
 
 /**
  * An immutable snapshot of a sandbox: worktree tree, index tree and HEAD.
- * `commitSha` is the checkpoint commit (parents: HEAD if any, and the index commit).
+ * `commitSha` is the checkpoint commit (parents: HEAD if any, and the index commit); a
+ * `patch` checkpoint has neither commit nor ref: its patch bundle lives in the row (read it
+ * with `CheckpointStore.patch`) and `sizeBytes` is the bundle's size.
  */
 export const Checkpoint = z.object({
   checkpointId: Ulid,

@@ -62,6 +62,14 @@ export interface RefEntry {
   readonly sha: string;
 }
 
+/**
+ * Result of {@link GitSandbox.treeFromPatch}: the tree the patch produced, or why it did not
+ * apply (an expected failure, reported as a value).
+ */
+export type PatchApplication =
+  | { readonly applied: true; readonly treeSha: string }
+  | { readonly applied: false; readonly message: string };
+
 /** A git worktree savepoint works in. Every method runs git with savepoint's isolated environment. */
 export interface GitSandbox {
   /** Canonical absolute path of the worktree's top level. */
@@ -86,6 +94,20 @@ export interface GitSandbox {
   listRefs(prefix: string): Promise<RefEntry[]>;
   /** The commit `ref` points to, or null when the ref or its commit object is missing. */
   resolveCommit(ref: string): Promise<string | null>;
+  /**
+   * `git diff --binary --full-index` from `baseCommit`'s tree (the empty tree when null) to
+   * `tree`, as raw bytes: no renames, no textconv, no external diff, no colour, `a/` and `b/`
+   * prefixes, so plain `git apply` (or `git apply --cached`) takes it. Empty when the trees
+   * are equal. Both objects must exist.
+   */
+  diffFromBase(baseCommit: string | null, tree: string): Promise<Buffer>;
+  /**
+   * Applies `patch` (as {@link diffFromBase} writes it) to `baseCommit`'s tree on a scratch
+   * index and writes the result: returns its tree id, having written every blob and tree it
+   * needs into the object database. The worktree and the real index are not touched. An
+   * empty patch gives the base tree.
+   */
+  treeFromPatch(baseCommit: string | null, patch: Uint8Array): Promise<PatchApplication>;
   /** Paths that differ between two trees. */
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
   /**
@@ -139,9 +161,11 @@ export interface PlanStore {
 
 /** Checkpoint rows. */
 export interface CheckpointStore {
-  /** Inserts with the next `seq` of the plan; returns the stored row. */
-  insert(checkpoint: Omit<Checkpoint, 'seq'>): Checkpoint;
+  /** Inserts with the next `seq` of the plan; returns the stored row. `patch`: the bundle of a `patch` checkpoint. */
+  insert(checkpoint: Omit<Checkpoint, 'seq'>, patch?: Uint8Array): Checkpoint;
   get(checkpointId: string): Checkpoint | undefined;
+  /** The patch bundle stored in a checkpoint's row; undefined when the row or its patch is absent. */
+  patch(checkpointId: string): Buffer | undefined;
   latest(planId: string): Checkpoint | undefined;
   list(planId: string): Checkpoint[];
   /** How many checkpoints the plan holds (one indexed count). */

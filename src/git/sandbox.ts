@@ -26,6 +26,7 @@ import type {
   GitSandbox,
   HeadState,
   MovedAside,
+  PatchApplication,
   RefEntry,
   SandboxProvider,
   ScanOptions,
@@ -98,6 +99,7 @@ interface WorktreeLayout {
 /** A git worktree, opened by {@link GitSandboxProvider.open}. */
 export class GitWorktree implements GitSandbox {
   private rawView: Promise<string> | undefined;
+  private emptyTreeSha: Promise<string> | undefined;
 
   constructor(
     readonly path: string,
@@ -125,18 +127,18 @@ export class GitWorktree implements GitSandbox {
    */
   private async raw(
     args: readonly string[],
-    options: Omit<GitRunOptions, 'cwd' | 'env' | 'config'> & { workTree?: string } = {},
+    options: Omit<GitRunOptions, 'cwd' | 'env'> & { workTree?: string } = {},
   ) {
     this.rawView ??= ensureRawView({
       gitDir: this.layout.gitDir,
       commonDir: this.commonDir,
       objectFormat: this.layout.objectFormat,
     });
-    const { workTree = this.path, ...rest } = options;
+    const { workTree = this.path, config = [], ...rest } = options;
     return runGit(args, {
       ...rest,
       cwd: workTree,
-      config: RAW_CONFIG,
+      config: [...RAW_CONFIG, ...config],
       env: {
         GIT_DIR: await this.rawView,
         GIT_WORK_TREE: workTree,
@@ -482,6 +484,83 @@ export class GitWorktree implements GitSandbox {
       allowExit: [1, 128],
     });
     return result.exitCode === 0 ? result.stdout.trim() : null;
+  }
+
+  /** A fresh path under savepoint's temp directory, removed at process end if its owner does not. */
+  private async tempFile(prefix: string): Promise<{ file: string; remove: () => Promise<void> }> {
+    await mkdir(path.join(this.ownDir, 'tmp'), { recursive: true, mode: 0o700 });
+    const file = path.join(this.ownDir, 'tmp', `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return { file, remove: trackTempFile(file) };
+  }
+
+  /** Id of the empty tree in this repository's object format (sha1 or sha256); computed, not written. */
+  private async emptyTree(): Promise<string> {
+    this.emptyTreeSha ??= this.git(['hash-object', '-t', 'tree', '/dev/null']).then((r) => r.stdout.trim());
+    return this.emptyTreeSha;
+  }
+
+  /**
+   * Runs plumbing `diff-tree -p` through the raw view into a temp file (`--output`): git writes
+   * the bytes, so content that is not UTF-8 survives (stdout would be decoded as text). Plumbing
+   * reads none of the porcelain's diff settings (`diff.noprefix`, `diff.renames`,
+   * `diff.mnemonicPrefix`, textconv); the flags pin everything else that shapes a patch.
+   */
+  async diffFromBase(baseCommit: string | null, tree: string): Promise<Buffer> {
+    const { file, remove } = await this.tempFile('patch');
+    try {
+      await this.raw([
+        'diff-tree',
+        '-r',
+        '-p',
+        '--binary',
+        '--full-index',
+        '--no-renames',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--ignore-submodules=none',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        `--output=${file}`,
+        baseCommit ?? (await this.emptyTree()),
+        tree,
+      ]);
+      return await readFile(file);
+    } finally {
+      await remove();
+    }
+  }
+
+  /**
+   * `read-tree <base>` (or `--empty`) into a scratch index, `apply --cached` the patch, then
+   * `write-tree`. `--cached` applies to the index only (git-apply(1)); `apply --cached` writes
+   * the blobs of the postimage, `write-tree` the trees. `--whitespace=nowarn` and
+   * `apply.ignoreWhitespace=no` keep the user's whitespace settings from changing or refusing
+   * bytes (a CRLF line is "trailing whitespace" to git).
+   */
+  async treeFromPatch(baseCommit: string | null, patch: Uint8Array): Promise<PatchApplication> {
+    const index = await this.tempFile('patch-index');
+    const patchFile = await this.tempFile('patch');
+    try {
+      const base = await this.raw(['read-tree', ...(baseCommit === null ? ['--empty'] : [baseCommit])], {
+        indexFile: index.file,
+        allowExit: [128],
+      });
+      if (base.exitCode !== 0) return { applied: false, message: firstLine(base.stderr) };
+      if (patch.byteLength > 0) {
+        await writeFile(patchFile.file, patch, { mode: 0o600 });
+        const applied = await this.raw(
+          ['apply', '--cached', '--binary', '--whitespace=nowarn', '-p1', patchFile.file],
+          { indexFile: index.file, config: ['apply.ignoreWhitespace=no'], allowExit: [1, 128] },
+        );
+        if (applied.exitCode !== 0) return { applied: false, message: firstLine(applied.stderr) };
+      }
+      const { stdout } = await this.raw(['write-tree'], { indexFile: index.file });
+      return { applied: true, treeSha: stdout.trim() };
+    } finally {
+      await index.remove();
+      await patchFile.remove();
+    }
   }
 
   async diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]> {

@@ -13,6 +13,14 @@ export type PlanState = z.infer<typeof PlanState>;
 export const ToolDeclaration = z.enum(['checkpoint', 'skip']);
 export type ToolDeclaration = z.infer<typeof ToolDeclaration>;
 
+/**
+ * How a checkpoint is stored: `commit`, a commit object kept alive by a ref; `patch`, a
+ * binary diff from the plan's base commit stored in the checkpoint row (no ref). Declared
+ * here because the plan policy's `defaultType` names it; `checkpoint/model.ts` re-exports it.
+ */
+export const CheckpointType = z.enum(['commit', 'patch']);
+export type CheckpointType = z.infer<typeof CheckpointType>;
+
 /** Default of `policy.retention.max`: checkpoints kept per plan (DESIGN §1). */
 export const DEFAULT_RETENTION_MAX = 50;
 
@@ -32,12 +40,16 @@ export const ToolPattern = z.string().min(1).max(256);
  * - `untrackedSizeCap`: bytes; untracked files larger than this are skipped by this plan's
  *   scans (overrides `SAVEPOINT_UNTRACKED_SIZE_CAP` and the library option).
  * - `head`: what `plan rollback` does with HEAD when `--head` is not given (default `restore`).
+ * - `defaultType`: the type of a checkpoint taken without an explicit type (`checkpoint create`
+ *   without `--type`, `plan apply`'s final checkpoint); default `commit`. Checkpoint #1 and
+ *   safety checkpoints are always `commit` (see `CheckpointService.record`).
  */
 export const PlanPolicy = z.looseObject({
   retention: z.looseObject({ max: z.number().int().min(1).default(DEFAULT_RETENTION_MAX) }).prefault({}),
   tools: z.record(ToolPattern, ToolDeclaration).default({}),
   untrackedSizeCap: z.number().int().nonnegative().optional(),
   head: z.enum(['restore', 'keep']).default('restore'),
+  defaultType: CheckpointType.default('commit'),
 });
 /** A parsed policy: every default filled in. */
 export type PlanPolicy = z.infer<typeof PlanPolicy>;
@@ -50,6 +62,7 @@ export interface PolicyChanges {
   tools?: Record<string, ToolDeclaration>;
   untrackedSizeCap?: number;
   head?: 'restore' | 'keep';
+  defaultType?: CheckpointType;
 }
 
 /** A plan: a unit of agent work on one sandbox. Times are ISO-8601 UTC. */

@@ -86,7 +86,9 @@ export class PlanService {
   ) {}
 
   /**
-   * Creates a plan on a sandbox and takes checkpoint #1 of its starting state.
+   * Creates a plan on a sandbox and takes checkpoint #1 of its starting state. #1 is always a
+   * `commit` checkpoint, whatever the policy's `defaultType`: retention never prunes it, so its
+   * ref keeps the base commit (its parent), which every `patch` checkpoint applies to, alive.
    *
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): not a git worktree
    * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5): `/` or the home directory
@@ -182,6 +184,7 @@ export class PlanService {
         { kind: 'final', reason: 'plan applied' },
         {
           force: false,
+          type: plan.policy.defaultType,
           hooks: {
             after: () =>
               this.transition(plan.planId, 'active', 'applied', this.deps.clock.now().toISOString()),
@@ -220,6 +223,7 @@ export class PlanService {
     if (changes.tools !== undefined) patch.tools = changes.tools;
     if (changes.untrackedSizeCap !== undefined) patch.untrackedSizeCap = changes.untrackedSizeCap;
     if (changes.head !== undefined) patch.head = changes.head;
+    if (changes.defaultType !== undefined) patch.defaultType = changes.defaultType;
     parsePolicy(patch);
     const plan = this.checkpoints.activePlan(planId, 'change its policy');
     return this.deps.store.transaction(() => {

@@ -6,7 +6,6 @@
 import { performance } from 'node:perf_hooks';
 import { type CheckpointService, sameState } from '../checkpoint/checkpoint-service.js';
 import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
-import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
 import type { MovedAside, SkippedPath, TreeChange } from '../core/ports.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
@@ -79,7 +78,8 @@ export class RollbackService {
    * @throws {HeadMovedError} `HEAD_MOVED` (4) · {@link PathInTheWayError} `PATH_IN_THE_WAY` (4) · `INDEX_UNMERGED` (4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5) · {@link BusyError} `BUSY` (6): `index.lock` held
    * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
-   * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9)
+   * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9): ref gone; a patch checkpoint's HEAD commit gone
+   * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (9): a patch checkpoint's base commit is gone or its patch does not apply
    */
   async rollback(request: RollbackRequest): Promise<RollbackReport> {
     const started = performance.now();
@@ -89,7 +89,8 @@ export class RollbackService {
     const target = this.checkpoints.getInPlan(plan.planId, request.checkpointId);
     this.checkpoints.activePlan(plan.planId, 'roll back');
     const sandbox = await this.checkpoints.openSandbox(plan);
-    await this.assertRestorable(target, (ref) => sandbox.resolveCommit(ref));
+    // A patch checkpoint's trees are rebuilt from its patches here, before anything is compared.
+    await this.checkpoints.materialize(plan, sandbox, target);
     if (await sandbox.indexLocked()) {
       throw new BusyError(
         `another git process holds the index lock of ${sandbox.path}; retry when it is done`,
@@ -106,6 +107,19 @@ export class RollbackService {
         scan.head,
         request.head ?? plan.policy.head,
       );
+      // A commit checkpoint's commit keeps its HEAD commit alive; a patch checkpoint has no ref.
+      if (
+        target.checkpointType === 'patch' &&
+        head.action === 'move' &&
+        head.to.sha !== null &&
+        (await sandbox.resolveCommit(head.to.sha)) === null
+      ) {
+        throw new CheckpointObjectsMissingError(
+          target.checkpointId,
+          target.sandboxRef,
+          `its HEAD commit ${head.to.sha} is gone from the repository`,
+        );
+      }
       const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
       // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
       // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
@@ -192,17 +206,6 @@ export class RollbackService {
       return done(safety.checkpointId, false);
     } finally {
       await scan.dispose();
-    }
-  }
-
-  /** @throws {CheckpointObjectsMissingError} when the ref is gone or no longer names the recorded commit */
-  private async assertRestorable(
-    target: Checkpoint,
-    resolve: (ref: string) => Promise<string | null>,
-  ): Promise<void> {
-    const commit = target.sandboxRef ? await resolve(target.sandboxRef) : null;
-    if (commit === null || commit !== target.commitSha) {
-      throw new CheckpointObjectsMissingError(target.checkpointId, target.sandboxRef);
     }
   }
 }

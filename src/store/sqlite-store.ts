@@ -172,13 +172,14 @@ class SqliteCheckpointStore implements CheckpointStore {
 
   constructor(db: Database.Database) {
     this.statements = {
-      insert: db.prepare(`INSERT INTO checkpoints (${CHECKPOINT_COLUMNS})
+      insert: db.prepare(`INSERT INTO checkpoints (${CHECKPOINT_COLUMNS}, patch)
         VALUES (@checkpointId, @planId,
           (SELECT coalesce(max(seq), 0) + 1 FROM checkpoints WHERE plan_id = @planId),
           @checkpointType, @sandboxRef, @commitSha, @treeSha, @indexTreeSha, @headSha, @headRef, @filesystemPath,
-          @sizeBytes, @filesChanged, @createdAt, @metadata)
+          @sizeBytes, @filesChanged, @createdAt, @metadata, @patch)
         RETURNING ${CHECKPOINT_COLUMNS}`),
       get: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE checkpoint_id = ?`),
+      patch: db.prepare('SELECT patch FROM checkpoints WHERE checkpoint_id = ?'),
       latest: db.prepare(
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq DESC LIMIT 1`,
       ),
@@ -200,9 +201,18 @@ class SqliteCheckpointStore implements CheckpointStore {
     };
   }
 
-  insert(checkpoint: Omit<Checkpoint, 'seq'>): Checkpoint {
-    const row = this.statements.insert.get({ ...checkpoint, metadata: JSON.stringify(checkpoint.metadata) });
+  insert(checkpoint: Omit<Checkpoint, 'seq'>, patch?: Uint8Array): Checkpoint {
+    const row = this.statements.insert.get({
+      ...checkpoint,
+      metadata: JSON.stringify(checkpoint.metadata),
+      patch: patch === undefined ? null : Buffer.from(patch.buffer, patch.byteOffset, patch.byteLength),
+    });
     return parseRow(CheckpointRow, row, 'checkpoints');
+  }
+
+  patch(checkpointId: string): Buffer | undefined {
+    const row = this.statements.patch.get(checkpointId) as { patch: unknown } | undefined;
+    return Buffer.isBuffer(row?.patch) ? row.patch : undefined;
   }
 
   get(checkpointId: string): Checkpoint | undefined {

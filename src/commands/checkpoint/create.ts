@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
-import type { Checkpoint, SkippedPath } from '../../checkpoint/model.js';
+import type { Checkpoint, CheckpointType, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { short, skipReason } from '../../cli/render.js';
 
@@ -18,7 +18,7 @@ export default class CheckpointCreate extends SavepointCommand<CheckpointCreateR
   static override summary = "Take a checkpoint of the plan's sandbox: worktree, index and HEAD.";
 
   static override description =
-    `Captures every non-ignored file (tracked changes, untracked files, deletions, exec bits, symlinks), the staged state and HEAD, without touching the worktree, the index, HEAD, branches or the stash. The checkpoint commit is kept alive by refs/savepoint/<plan>/<checkpoint>. When nothing changed since the plan's latest checkpoint, that one is returned with deduplicated: true (--force makes a new one).
+    `Captures every non-ignored file (tracked changes, untracked files, deletions, exec bits, symlinks), the staged state and HEAD, without touching the worktree, the index, HEAD, branches or the stash. The checkpoint commit is kept alive by refs/savepoint/<plan>/<checkpoint>. With --type patch (or the plan policy's defaultType patch), no commit or ref is made: the row stores the binary diff from the plan's base commit to the snapshot (worktree and staged state), verified by re-applying it before it is recorded. When nothing changed since the plan's latest checkpoint, that one is returned with deduplicated: true (--force makes a new one).
 
 With --tool, the plan policy's tool declarations are consulted first (savepoint plan policy set --tool 'Read*=skip'): a tool declared skip gets no checkpoint, and the result is { skipped: true, planId, tool, reason: 'tool declared skip' } with exit 0, unless --force. After a new checkpoint, retention prunes the plan's oldest checkpoints beyond its policy's retention.max (default 50); prunedCheckpointIds lists them.
 
@@ -27,6 +27,7 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
   static override examples = [
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --reason "before rewriting parser" --tool Edit',
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --json',
+    '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --type patch',
   ];
 
   static override flags = {
@@ -37,6 +38,11 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
     force: Flags.boolean({
       summary: 'Make a new checkpoint even if nothing changed or the tool is declared skip.',
     }),
+    type: Flags.string({
+      summary:
+        "How to store it: commit (a ref'd commit) or patch (a diff in the row); default: the plan policy's defaultType.",
+      options: ['commit', 'patch'] as const,
+    }),
   };
 
   async run(): Promise<CheckpointCreateResult> {
@@ -46,6 +52,7 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
     if (flags.reason !== undefined) request.reason = flags.reason;
     if (flags.tool !== undefined) request.tool = flags.tool;
     if (flags.phase !== undefined) request.phase = flags.phase;
+    if (flags.type !== undefined) request.type = flags.type as CheckpointType;
     const outcome = await savepoint.checkpoints.create(flags.plan, request);
     if (outcome.skipped) {
       this.say(
@@ -61,7 +68,7 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
       );
     } else {
       this.say(
-        `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (tree ${short(checkpoint.treeSha)})`,
+        `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (${checkpoint.checkpointType}, tree ${short(checkpoint.treeSha)})`,
       );
     }
     if (prunedCheckpointIds.length > 0) {

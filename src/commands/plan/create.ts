@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { color } from '../../cli/render.js';
-import type { Plan } from '../../plan/model.js';
+import type { CheckpointType, Plan, PlanPolicyInput } from '../../plan/model.js';
 
 /** `--json` result of `plan create`. */
 export type PlanCreateResult = Plan & { checkpointId: string };
@@ -18,6 +18,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
     '<%= config.bin %> <%= command.id %> --sandbox ../my-repo --json',
     '<%= config.bin %> <%= command.id %> --worktree --worktree-path ../my-repo-agent',
     '<%= config.bin %> <%= command.id %> --retention-max 20',
+    '<%= config.bin %> <%= command.id %> --default-type patch',
   ];
 
   static override flags = {
@@ -33,6 +34,11 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
       summary: 'Checkpoints to keep at most (policy retention.max, default 50); older ones are pruned.',
       min: 1,
     }),
+    'default-type': Flags.string({
+      summary:
+        'Type of checkpoints taken without --type (policy defaultType): commit or patch. Checkpoint #1 is always a commit.',
+      options: ['commit', 'patch'] as const,
+    }),
   };
 
   async run(): Promise<PlanCreateResult> {
@@ -46,7 +52,10 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
     if (flags.worktree || flags['worktree-path'] !== undefined) options.worktree = true;
     if (flags['worktree-path'] !== undefined)
       options.worktreePath = path.resolve(cwd, flags['worktree-path']);
-    if (flags['retention-max'] !== undefined) options.policy = { retention: { max: flags['retention-max'] } };
+    const policy: PlanPolicyInput = {};
+    if (flags['retention-max'] !== undefined) policy.retention = { max: flags['retention-max'] };
+    if (flags['default-type'] !== undefined) policy.defaultType = flags['default-type'] as CheckpointType;
+    if (Object.keys(policy).length > 0) options.policy = policy;
     const { plan, checkpoint } = await savepoint.plans.create(options);
     this.say(`Created plan ${color.bold(plan.planId)}${plan.name ? ` "${plan.name}"` : ''} (${plan.state})`);
     this.say(

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { SavepointCommand } from '../../../cli/base-command.js';
 import { table } from '../../../cli/render.js';
 import { UsageError } from '../../../core/errors.js';
-import type { PolicyChanges, ToolDeclaration } from '../../../plan/model.js';
+import type { CheckpointType, PolicyChanges, ToolDeclaration } from '../../../plan/model.js';
 import { type PlanPolicyResult, policyRows } from './show.js';
 
 /**
@@ -38,6 +38,7 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
     '<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --retention-max 20',
     "<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --tool 'Read*=skip' --tool Edit=checkpoint --json",
     '<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --head keep --untracked-size-cap 10485760',
+    '<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --default-type patch',
   ];
 
   static override args = { plan: Args.string({ description: 'Plan id.', required: true }) };
@@ -56,6 +57,10 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
       summary: 'Default of plan rollback --head: restore or keep.',
       options: ['restore', 'keep'] as const,
     }),
+    'default-type': Flags.string({
+      summary: 'Type of checkpoints taken without --type: commit or patch.',
+      options: ['commit', 'patch'] as const,
+    }),
   };
 
   async run(): Promise<PlanPolicyResult> {
@@ -65,8 +70,11 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
     if (flags.tool !== undefined) changes.tools = parseToolFlags(flags.tool);
     if (flags['untracked-size-cap'] !== undefined) changes.untrackedSizeCap = flags['untracked-size-cap'];
     if (flags.head !== undefined) changes.head = flags.head as 'restore' | 'keep';
+    if (flags['default-type'] !== undefined) changes.defaultType = flags['default-type'] as CheckpointType;
     if (Object.keys(changes).length === 0) {
-      throw new UsageError('nothing to set: give --retention-max, --tool, --untracked-size-cap or --head');
+      throw new UsageError(
+        'nothing to set: give --retention-max, --tool, --untracked-size-cap, --head or --default-type',
+      );
     }
     const savepoint = await this.open(flags);
     const result = savepoint.plans.setPolicy(args.plan, changes);

@@ -13,6 +13,7 @@ export function policyRows(policy: PlanPolicy): string[][] {
   return [
     ['retention.max', String(policy.retention.max)],
     ['head', policy.head],
+    ['defaultType', policy.defaultType],
     [
       'untrackedSizeCap',
       policy.untrackedSizeCap === undefined ? '(default)' : `${policy.untrackedSizeCap} bytes`,
@@ -24,10 +25,11 @@ export function policyRows(policy: PlanPolicy): string[][] {
 }
 
 export default class PlanPolicyShow extends SavepointCommand<PlanPolicyResult> {
-  static override summary = "Show a plan's policy: retention, tool declarations, size cap, HEAD mode.";
+  static override summary =
+    "Show a plan's policy: retention, tool declarations, size cap, HEAD mode, default checkpoint type.";
 
   static override description =
-    `Fields never set show their defaults: retention.max 50, tools {} (every tool checkpoints), untrackedSizeCap unset (SAVEPOINT_UNTRACKED_SIZE_CAP, else 100 MiB), head restore.`;
+    `Fields never set show their defaults: retention.max 50, tools {} (every tool checkpoints), untrackedSizeCap unset (SAVEPOINT_UNTRACKED_SIZE_CAP, else 100 MiB), head restore, defaultType commit.`;
 
   static override examples = ['<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --json'];
 
