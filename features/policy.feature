@@ -11,7 +11,7 @@ Feature: Plan policy
     When I run "savepoint plan policy show <plan> --json"
     Then the run succeeds
     And the JSON "planId" is "<plan>"
-    And the JSON "policy" is {"retention": {"max": 50}, "tools": {}, "head": "restore"}
+    And the JSON "policy" is {"retention": {"max": 50}, "tools": {}, "head": "restore", "defaultType": "commit"}
     When I run "savepoint plan policy show <plan>"
     Then the run succeeds
     And stdout contains "retention.max     50"
@@ -20,12 +20,12 @@ Feature: Plan policy
   Scenario: set changes only the fields it is given
     When I run "savepoint plan policy set <plan> --retention-max 7 --tool 'Read*=skip' --tool Edit=checkpoint --json"
     Then the run succeeds
-    And the JSON "policy" is {"retention": {"max": 7}, "tools": {"Read*": "skip", "Edit": "checkpoint"}, "head": "restore"}
+    And the JSON "policy" is {"retention": {"max": 7}, "tools": {"Read*": "skip", "Edit": "checkpoint"}, "head": "restore", "defaultType": "commit"}
     When I run "savepoint plan policy set <plan> --head keep --untracked-size-cap 1024"
     Then the run succeeds
     And stdout contains "Updated the policy of plan <plan>"
     When I run "savepoint plan policy show <plan> --json"
-    Then the JSON "policy" is {"retention": {"max": 7}, "tools": {"Read*": "skip", "Edit": "checkpoint"}, "head": "keep", "untrackedSizeCap": 1024}
+    Then the JSON "policy" is {"retention": {"max": 7}, "tools": {"Read*": "skip", "Edit": "checkpoint"}, "head": "keep", "untrackedSizeCap": 1024, "defaultType": "commit"}
 
   Scenario: plan create --retention-max sets the retention of the new plan
     Given the plan is applied
@@ -39,7 +39,7 @@ Feature: Plan policy
     Then it fails with exit code 2 and error code "USAGE"
     And the error message contains "<message>"
     When I run "savepoint plan policy show <plan> --json"
-    Then the JSON "policy" is {"retention": {"max": 50}, "tools": {}, "head": "restore"}
+    Then the JSON "policy" is {"retention": {"max": 50}, "tools": {}, "head": "restore", "defaultType": "commit"}
 
     Examples:
       | flags                                     | output        | message                      |

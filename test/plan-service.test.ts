@@ -46,7 +46,7 @@ describe('plan create', () => {
       repositoryId: readFileSync(path.join(repo, '.git', 'savepoint', 'repository-id'), 'utf8').trim(),
       baseCommit: git(repo, 'rev-parse', 'HEAD'),
       state: 'active',
-      policy: { retention: { max: 50 }, tools: {}, head: 'restore' },
+      policy: { retention: { max: 50 }, tools: {}, head: 'restore', defaultType: 'commit' },
       managedWorktree: false,
       createdAt: '2024-01-02T03:04:05.000Z',
       updatedAt: '2024-01-02T03:04:05.000Z',

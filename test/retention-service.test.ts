@@ -255,18 +255,20 @@ describe('plan policy', () => {
     const { plan } = await sp.plans.create({ sandbox: repo });
     expect(sp.plans.policy(plan.planId)).toEqual({
       planId: plan.planId,
-      policy: { retention: { max: 50 }, tools: {}, head: 'restore' },
+      policy: { retention: { max: 50 }, tools: {}, head: 'restore', defaultType: 'commit' },
     });
     sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip' } });
     const result = sp.plans.setPolicy(plan.planId, {
       retentionMax: 7,
       tools: { Edit: 'checkpoint' },
       head: 'keep',
+      defaultType: 'patch',
     });
     expect(result.policy).toEqual({
       retention: { max: 7 },
       tools: { 'Read*': 'skip', Edit: 'checkpoint' },
       head: 'keep',
+      defaultType: 'patch',
     });
     expect(sp.plans.get(plan.planId).policy).toEqual(result.policy);
   });
@@ -279,6 +281,12 @@ describe('plan policy', () => {
     await expectError(() => sp.plans.setPolicy(plan.planId, { retentionMax: 0 }), UsageError, 'USAGE', 2);
     await expectError(
       () => sp.plans.setPolicy(plan.planId, { retentionMax: 3, untrackedSizeCap: -5 }),
+      UsageError,
+      'USAGE',
+      2,
+    );
+    await expectError(
+      () => sp.plans.setPolicy(plan.planId, { defaultType: 'stash' as 'patch' }),
       UsageError,
       'USAGE',
       2,
@@ -312,7 +320,12 @@ describe('plan policy', () => {
     const raw = new Database(path.join(repo, '.git', 'savepoint', 'state.db'));
     raw.prepare(`UPDATE plans SET policy_json = '{}' WHERE plan_id = ?`).run(plan.planId);
     raw.close();
-    expect(sp.plans.get(plan.planId).policy).toEqual({ retention: { max: 50 }, tools: {}, head: 'restore' });
+    expect(sp.plans.get(plan.planId).policy).toEqual({
+      retention: { max: 50 },
+      tools: {},
+      head: 'restore',
+      defaultType: 'commit',
+    });
   });
 
   it('tool declarations: a skip declaration checkpoints nothing unless forced', async () => {

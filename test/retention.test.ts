@@ -172,11 +172,17 @@ describe('resolveToolDeclaration', () => {
 
 describe('PlanPolicy', () => {
   it('fills every default into an empty policy (rows written before the fields existed)', () => {
-    expect(PlanPolicy.parse({})).toEqual({ retention: { max: 50 }, tools: {}, head: 'restore' });
+    expect(PlanPolicy.parse({})).toEqual({
+      retention: { max: 50 },
+      tools: {},
+      head: 'restore',
+      defaultType: 'commit',
+    });
     expect(PlanPolicy.parse({ retention: {} })).toEqual({
       retention: { max: 50 },
       tools: {},
       head: 'restore',
+      defaultType: 'commit',
     });
   });
 
@@ -194,6 +200,7 @@ describe('PlanPolicy', () => {
       { tools: { '': 'skip' } },
       { untrackedSizeCap: -1 },
       { head: 'detach' },
+      { defaultType: 'stash' },
     ]) {
       await expectError(() => parsePolicy(bad), UsageError, 'USAGE', 2);
     }

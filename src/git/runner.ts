@@ -3,7 +3,7 @@
  * environment built once, expected non-zero exits returned as values, unexpected ones
  * thrown as {@link GitCommandError} carrying the command, exit code and stderr.
  */
-import { type SimpleGitOptions, simpleGit } from 'simple-git';
+import { GitError, type SimpleGitOptions, simpleGit } from 'simple-git';
 import { GitCommandError } from '../core/errors.js';
 
 /** Fixed identity for checkpoint commits, so they work where `user.name` is unset. */
@@ -96,9 +96,11 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     errors(error, result) {
       exitCode = result.exitCode;
       stderr = Buffer.concat(result.stdErr).toString('utf8');
-      if (error) return error;
+      // simple-git's own detection runs first and turns exit 1 with stderr into a GitError: an
+      // allowed exit code wins over that, never over a failure to spawn or kill (another error).
+      if (error && !(error instanceof GitError)) return error;
       if (result.exitCode === 0 || allow.includes(result.exitCode)) return undefined;
-      return Buffer.from(stderr || `git exited with ${result.exitCode}`);
+      return error ?? Buffer.from(stderr || `git exited with ${result.exitCode}`);
     },
   };
   const env = {
