@@ -16,9 +16,10 @@ import { PROJECT_ROOT, type SavepointWorld } from '../support/world.js';
 interface ListedCheckpoint {
   checkpointId: string;
   seq: number;
+  checkpointType: 'commit' | 'patch';
   treeSha: string;
-  sandboxRef: string;
-  commitSha: string;
+  sandboxRef: string | null;
+  commitSha: string | null;
 }
 
 function checkpointsOf(world: SavepointWorld): ListedCheckpoint[] {
@@ -29,16 +30,19 @@ function checkpointsOf(world: SavepointWorld): ListedCheckpoint[] {
 /**
  * `count` checkpoints, each of a different worktree (a counter file, and every third one a
  * file added or deleted), taken through the built library (dist/) in one child process with
- * the scenario's environment: 200 CLI runs would take most of a minute.
+ * the scenario's environment: 200 CLI runs would take most of a minute. `patch` makes them
+ * all patch checkpoints, `mixed` alternates patch and commit; otherwise the policy decides.
  */
 When(
-  'the agent takes {int} checkpoints of different states through the library',
-  function (this: SavepointWorld, count: number) {
+  /^the agent takes (\d+) (patch |mixed )?checkpoints of different states through the library$/,
+  function (this: SavepointWorld, countText: string, kind: string | undefined) {
+    const count = Number(countText);
+    const mode = kind?.trim() ?? 'default';
     const script = `
       import { writeFileSync, rmSync } from 'node:fs';
       import path from 'node:path';
       const { Savepoint } = await import(${JSON.stringify(path.join(PROJECT_ROOT, 'dist', 'index.js'))});
-      const [sandbox, planId, count] = process.argv.slice(1);
+      const [sandbox, planId, count, mode] = process.argv.slice(1);
       const sp = await Savepoint.open({ cwd: sandbox });
       try {
         for (let i = 0; i < Number(count); i++) {
@@ -46,7 +50,12 @@ When(
           const extra = path.join(sandbox, 'extra-' + (i % 5) + '.txt');
           if (i % 3 === 0) writeFileSync(extra, 'step ' + i + '\\n');
           else if (i % 3 === 1) rmSync(extra, { force: true });
-          const result = await sp.checkpoints.create(planId, { reason: 'step ' + i });
+          const request = { reason: 'step ' + i };
+          if (mode === 'patch') request.type = 'patch';
+          if (mode === 'mixed') request.type = i % 2 === 0 ? 'patch' : 'commit';
+          const result = await sp.checkpoints.create(planId, request);
+          if (mode !== 'default' && result.checkpoint.checkpointType !== request.type)
+            throw new Error('step ' + i + ' is a ' + result.checkpoint.checkpointType + ' checkpoint');
           if (result.deduplicated) throw new Error('step ' + i + ' was deduplicated');
         }
       } finally {
@@ -56,7 +65,7 @@ When(
     const plan = this.plan();
     const result = spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', script, plan.sandboxPath, plan.planId, String(count)],
+      ['--input-type=module', '-e', script, plan.sandboxPath, plan.planId, String(count), mode],
       { cwd: plan.sandboxPath, env: this.childEnv(), encoding: 'utf8', timeout: 120_000 },
     );
     expectEqual(result.status, 0, `the library loop failed:\n${result.stderr}`);
@@ -96,7 +105,14 @@ Then(
         (plan) =>
           this.runOk(`savepoint checkpoint list --plan ${plan.planId}`).checkpoints as ListedCheckpoint[],
       )
-      .map((c) => `${c.sandboxRef} ${c.commitSha}`)
+      .flatMap((c) => {
+        // A patch checkpoint lives in its row alone: no ref, no commit.
+        if (c.checkpointType === 'patch') {
+          expectEqual([c.sandboxRef, c.commitSha], [null, null], `patch checkpoint ${c.checkpointId}`);
+          return [];
+        }
+        return [`${c.sandboxRef} ${c.commitSha}`];
+      })
       .sort();
     expectEqual(refs, rows);
   },
