@@ -120,6 +120,13 @@ describe('checkpoint create --type patch', () => {
     expect(Buffer.from(bundle.worktree).toString()).toContain('+changed');
     expect(Buffer.from(bundle.index as Uint8Array).toString()).toContain('b/b.txt');
     expect(Buffer.from(bundle.index as Uint8Array).toString()).not.toContain('a.txt');
+
+    // Nothing staged: the index tree is the base tree, stored as an empty index patch.
+    git(repo, 'reset', '-q');
+    const unstaged = await sp.checkpoints.create(plan.planId, { type: 'patch' });
+    const second = decodePatchBundle(patchRow(sp, unstaged.checkpoint.checkpointId));
+    expect(second.index).toEqual(Buffer.alloc(0));
+    expect(second.worktree.byteLength).toBeGreaterThan(0);
   });
 
   it('takes the plan policy default, keeps #1 and safety checkpoints commits, and applies the default at apply', async () => {

@@ -357,14 +357,15 @@ export class CheckpointService {
     const { clock, ids } = this.deps;
     const base = plan.baseCommit;
     const failure = { action: 'take' as const, planId: plan.planId, checkpointId: null, baseCommit: base };
-    if (base !== null && (await sandbox.resolveCommit(base)) === null) {
-      throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
-    }
-    const worktree = await sandbox.diffFromBase(base, scan.treeSha);
-    const index =
-      scan.indexTreeSha === scan.treeSha ? 'worktree' : await sandbox.diffFromBase(base, scan.indexTreeSha);
+    const baseTree = await sandbox.baseTree(base);
+    if (baseTree === null) throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
+    // A tree equal to the base needs no diff: an empty patch (the usual index: nothing staged).
+    const diff = async (tree: string) =>
+      tree === baseTree ? Buffer.alloc(0) : await sandbox.diffFromBase(base, tree);
+    const worktree = await diff(scan.treeSha);
+    const index = scan.indexTreeSha === scan.treeSha ? 'worktree' : await diff(scan.indexTreeSha);
     const bundle: PatchBundle = { base, worktree, index };
-    await this.verifyBundle(sandbox, bundle, scan, failure);
+    await this.verifyBundle(sandbox, bundle, baseTree, scan, failure);
     const bytes = encodePatchBundle(bundle);
     const recorded = this.insertRow(
       plan.planId,
@@ -399,13 +400,15 @@ export class CheckpointService {
   /**
    * Applies both patches of a bundle to its base on scratch indexes and checks they give the
    * expected tree ids. Writes every blob and tree of both trees into the object database, so
-   * after it returns the trees can be checked out even if `git gc` had pruned them.
+   * after it returns the trees can be checked out even if `git gc` had pruned them. An empty
+   * patch stands for `baseTree` itself and needs no git call.
    *
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9)
    */
   private async verifyBundle(
     sandbox: GitSandbox,
     bundle: PatchBundle,
+    baseTree: string,
     expected: { treeSha: string; indexTreeSha: string },
     failure: { action: PatchAction; planId: string; checkpointId: string | null; baseCommit: string | null },
   ): Promise<void> {
@@ -415,6 +418,10 @@ export class CheckpointService {
       throw new PatchDoesNotApplyError({ ...failure, reason: 'tree-mismatch' });
     }
     for (const [patch, tree] of parts) {
+      if (patch.byteLength === 0) {
+        if (tree !== baseTree) throw new PatchDoesNotApplyError({ ...failure, reason: 'tree-mismatch' });
+        continue;
+      }
       const result = await sandbox.treeFromPatch(bundle.base, patch);
       if (!result.applied) {
         throw new PatchDoesNotApplyError({ ...failure, reason: 'does-not-apply', detail: result.message });
@@ -453,10 +460,9 @@ export class CheckpointService {
       checkpointId: checkpoint.checkpointId,
       baseCommit: bundle.base,
     };
-    if (bundle.base !== null && (await sandbox.resolveCommit(bundle.base)) === null) {
-      throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
-    }
-    await this.verifyBundle(sandbox, bundle, checkpoint, failure);
+    const baseTree = await sandbox.baseTree(bundle.base);
+    if (baseTree === null) throw new PatchDoesNotApplyError({ ...failure, reason: 'base-missing' });
+    await this.verifyBundle(sandbox, bundle, baseTree, checkpoint, failure);
   }
 
   /** The decoded patch bundle of a `patch` checkpoint. @throws {PatchDoesNotApplyError} reason `malformed` */
@@ -506,7 +512,7 @@ export class CheckpointService {
       const bundle = this.bundleOf(plan, checkpoint, 'export');
       return { ...result, base: bundle.base, patch: Buffer.from(bundle.worktree) };
     }
-    if (plan.baseCommit !== null && (await sandbox.resolveCommit(plan.baseCommit)) === null) {
+    if ((await sandbox.baseTree(plan.baseCommit)) === null) {
       throw new PatchDoesNotApplyError({
         action: 'export',
         planId: plan.planId,

@@ -102,6 +102,11 @@ export interface GitSandbox {
    */
   diffFromBase(baseCommit: string | null, tree: string): Promise<Buffer>;
   /**
+   * The tree of `baseCommit`, or the empty tree's id (in the repository's hash) when null;
+   * null when the commit is not in the repository.
+   */
+  baseTree(baseCommit: string | null): Promise<string | null>;
+  /**
    * Applies `patch` (as {@link diffFromBase} writes it) to `baseCommit`'s tree on a scratch
    * index and writes the result: returns its tree id, having written every blob and tree it
    * needs into the object database. The worktree and the real index are not touched. An

@@ -531,6 +531,14 @@ export class GitWorktree implements GitSandbox {
     }
   }
 
+  async baseTree(baseCommit: string | null): Promise<string | null> {
+    if (baseCommit === null) return this.emptyTree();
+    const result = await this.git(['rev-parse', '-q', '--verify', `${baseCommit}^{tree}`], {
+      allowExit: [1, 128],
+    });
+    return result.exitCode === 0 ? result.stdout.trim() : null;
+  }
+
   /**
    * `read-tree <base>` (or `--empty`) into a scratch index, `apply --cached` the patch, then
    * `write-tree`. `--cached` applies to the index only (git-apply(1)); `apply --cached` writes
