@@ -76,6 +76,7 @@ function makeCheckpoint(
     headSha: 'f'.repeat(40),
     headRef: 'refs/heads/main',
     filesystemPath: '/tmp/sandbox-a',
+    resourceId: null,
     sizeBytes: null,
     filesChanged: null,
     createdAt: T0,

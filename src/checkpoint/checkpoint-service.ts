@@ -17,6 +17,8 @@ import type {
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
 import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
+import { type CheckpointListFilter, resolveListFilter } from './list-filter.js';
+import { validateAnnotations } from './metadata.js';
 import type { Checkpoint, CheckpointMetadata } from './model.js';
 import { type RetentionCandidate, retentionWindow, selectPrunable } from './retention.js';
 import { resolveToolDeclaration } from './tool-declarations.js';
@@ -30,11 +32,15 @@ function candidate(checkpoint: Checkpoint): RetentionCandidate {
   };
 }
 
-/** What a caller may say about a checkpoint it asks for. */
+/** What a caller may say about a checkpoint it asks for (limits: `CheckpointAnnotations` in `metadata.ts`). */
 export interface CheckpointRequest {
   reason?: string;
   tool?: string;
   phase?: string;
+  /** What the checkpoint is about (a file, a ticket), stored in the `resource_id` column. */
+  resourceId?: string;
+  /** Free-form `key=value` pairs, stored under `metadata.meta`. */
+  meta?: Record<string, string>;
   /**
    * Make a new checkpoint even when nothing changed since the latest one, and even when the
    * plan's policy declares `tool` as `skip`.
@@ -173,6 +179,7 @@ export class CheckpointService {
    * A new checkpoint row is followed by auto-prune (retention, DESIGN §4 step 6) in the same
    * transaction; the pruned refs are deleted after it commits.
    *
+   * @throws {MetadataInvalidError} `METADATA_INVALID` (exit 2): reason, tool, phase, resource or meta break a limit
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
@@ -181,8 +188,10 @@ export class CheckpointService {
   async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
   async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
   async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointCreateOutcome> {
+    const { force, ...annotations } = request;
+    validateAnnotations(annotations);
     const plan = this.activePlan(planId, 'checkpoint');
-    if (request.tool !== undefined && !request.force) {
+    if (request.tool !== undefined && !force) {
       const { declaration, pattern } = resolveToolDeclaration(plan.policy.tools, request.tool);
       if (declaration === 'skip' && pattern !== null) {
         return {
@@ -201,7 +210,11 @@ export class CheckpointService {
       if (request.reason !== undefined) metadata.reason = request.reason;
       if (request.tool !== undefined) metadata.tool = request.tool;
       if (request.phase !== undefined) metadata.phase = request.phase;
-      const result = await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
+      if (request.meta !== undefined && Object.keys(request.meta).length > 0) metadata.meta = { ...request.meta };
+      const result = await this.record(plan, sandbox, scan, metadata, {
+        force: force ?? false,
+        ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),
+      });
       return { ...result, skipped: false };
     } finally {
       await scan.dispose();
@@ -211,13 +224,15 @@ export class CheckpointService {
   /**
    * Records `scan` as a checkpoint of `plan`: commit, ref, row. The ref is written before the
    * row and removed again if the row's transaction fails, so a row never names a missing ref.
+   * The row's `filesChanged` and `sizeBytes` measure the scan's tree against the plan's latest
+   * checkpoint (none yet: the plan's base commit, else the empty tree), see {@link GitSandbox.treeDelta}.
    */
   async record(
     plan: Plan,
     sandbox: GitSandbox,
     scan: SnapshotScan,
     metadata: CheckpointMetadata,
-    options: { force: boolean; hooks?: RecordHooks },
+    options: { force: boolean; hooks?: RecordHooks; resourceId?: string },
   ): Promise<CheckpointResult> {
     const { store, clock, ids } = this.deps;
     const hooks = options.hooks ?? {};
@@ -237,10 +252,11 @@ export class CheckpointService {
     }
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
-    const commitSha = await sandbox.commitScan(
-      scan,
-      `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
-    );
+    // Accounting reads only the two trees, so it runs while the commit is written.
+    const [commitSha, delta] = await Promise.all([
+      sandbox.commitScan(scan, `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`),
+      sandbox.treeDelta(latest?.treeSha ?? plan.baseCommit, scan.treeSha),
+    ]);
     await sandbox.createRef(ref, commitSha);
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
@@ -258,8 +274,9 @@ export class CheckpointService {
           headSha: scan.head.sha,
           headRef: scan.head.ref,
           filesystemPath: sandbox.path,
-          sizeBytes: null,
-          filesChanged: null,
+          resourceId: options.resourceId ?? null,
+          sizeBytes: delta.addedBlobBytes,
+          filesChanged: delta.filesChanged,
           createdAt: clock.now().toISOString(),
           metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         });
@@ -303,10 +320,23 @@ export class CheckpointService {
     return checkpoint;
   }
 
-  /** Checkpoints of a plan, oldest first. @throws {PlanNotFoundError} */
-  list(planId: string): Checkpoint[] {
+  /**
+   * Checkpoints of a plan, oldest first. With a filter: only those whose tool and phase are
+   * the given ones and that were created since `since`; with `limit`, the most recent `limit`
+   * of those (still oldest first). Filtering happens in the store's query.
+   *
+   * @throws {UsageError} `USAGE` (exit 2): `since` neither a duration nor an ISO date, `limit` < 1
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   */
+  list(planId: string, filter?: CheckpointListFilter): Checkpoint[] {
+    const query = filter === undefined ? undefined : resolveListFilter(filter, this.deps.clock.now());
     const plan = this.plan(planId);
-    return this.deps.store.checkpoints.list(plan.planId);
+    return this.deps.store.checkpoints.list(plan.planId, query);
+  }
+
+  /** The plan's checkpoint just before `checkpoint` that retention has not pruned, if any. */
+  before(checkpoint: Checkpoint): Checkpoint | undefined {
+    return this.deps.store.checkpoints.before(checkpoint.planId, checkpoint.seq);
   }
 
   /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */

@@ -26,11 +26,12 @@ export class CheckpointNotInPlanError extends SavepointError {
 
 /** The checkpoint's ref or commit is gone from the repository (exit 9, `CHECKPOINT_OBJECTS_MISSING`). */
 export class CheckpointObjectsMissingError extends SavepointError {
-  constructor(checkpointId: string, ref: string | null) {
+  /** `action`: what cannot be done, e.g. `restored` (rollback) or `compared` (show --diff, diff). */
+  constructor(checkpointId: string, ref: string | null, action = 'restored') {
     super(
       'CHECKPOINT_OBJECTS_MISSING',
       ExitCode.integrity,
-      `checkpoint ${checkpointId} cannot be restored: ${ref ?? 'its ref'} is missing or points elsewhere`,
+      `checkpoint ${checkpointId} cannot be ${action}: ${ref ?? 'its ref'} is missing or points elsewhere`,
       { details: { checkpointId, ref } },
     );
   }

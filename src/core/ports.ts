@@ -3,6 +3,7 @@
  * `src/store` implement them; services receive them through their constructors and never
  * import git or SQL code themselves.
  */
+import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
@@ -56,6 +57,30 @@ export interface TreeChange {
   readonly change: 'added' | 'modified' | 'deleted';
 }
 
+/** How a tree differs from an earlier one, for a checkpoint's accounting columns. */
+export interface TreeDelta {
+  /** Paths (files, symlinks, submodule entries) that differ: added, modified or deleted. */
+  readonly filesChanged: number;
+  /**
+   * Uncompressed bytes of the distinct blobs at the added or modified paths (the later tree's
+   * side; submodule commits not counted). An upper bound on the content bytes the later tree
+   * brought into the object store: a blob some other path already held counts too.
+   */
+  readonly addedBlobBytes: number;
+}
+
+/** One path of a diff between two trees, with line counts (`git diff --numstat`). */
+export interface DiffStatEntry {
+  readonly path: string;
+  readonly change: TreeChange['change'];
+  /** Lines added; 0 for a binary file. */
+  readonly added: number;
+  /** Lines removed; 0 for a binary file. */
+  readonly removed: number;
+  /** git found the content binary (no line counts). */
+  readonly binary: boolean;
+}
+
 /** One ref and the object id it points to. */
 export interface RefEntry {
   readonly ref: string;
@@ -88,6 +113,20 @@ export interface GitSandbox {
   resolveCommit(ref: string): Promise<string | null>;
   /** Paths that differ between two trees. */
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
+  /**
+   * Counts and content bytes of what `toTree` changed since `fromTree` (a tree or commit id;
+   * null: the empty tree). O(changed paths): subtrees both sides share are never read.
+   */
+  treeDelta(fromTree: string | null, toTree: string): Promise<TreeDelta>;
+  /** Per-path line counts between two trees (null `fromTree`: the empty tree), sorted by path. */
+  diffStat(fromTree: string | null, toTree: string): Promise<DiffStatEntry[]>;
+  /**
+   * The patch from one tree to another (null `fromTree`: the empty tree), byte-exact: binary
+   * files as git binary patches, no textconv, no external diff driver, no colour.
+   */
+  diffPatch(fromTree: string | null, toTree: string): Promise<Buffer>;
+  /** True when `sha` names a tree, or a commit, present in the object store. */
+  hasTree(sha: string): Promise<boolean>;
   /**
    * Paths on disk that no snapshot holds and that a change list would overwrite: an existing
    * file or directory content at an `added` path, or a non-directory where a directory must be.
@@ -139,11 +178,17 @@ export interface PlanStore {
 
 /** Checkpoint rows. */
 export interface CheckpointStore {
-  /** Inserts with the next `seq` of the plan; returns the stored row. */
-  insert(checkpoint: Omit<Checkpoint, 'seq'>): Checkpoint;
+  /** Inserts with the next `seq` of the plan; returns the stored row. `resourceId` defaults to null. */
+  insert(checkpoint: Omit<Checkpoint, 'seq' | 'resourceId'> & { resourceId?: string | null }): Checkpoint;
   get(checkpointId: string): Checkpoint | undefined;
   latest(planId: string): Checkpoint | undefined;
-  list(planId: string): Checkpoint[];
+  /**
+   * The plan's checkpoints oldest first (by `seq`); with a query, only those matching all its
+   * fields, and with `limit` only the most recent `limit` of them (still oldest first).
+   */
+  list(planId: string, query?: CheckpointQuery): Checkpoint[];
+  /** The plan's checkpoint just before `seq` (the highest lower `seq`), if any. */
+  before(planId: string, seq: number): Checkpoint | undefined;
   /** How many checkpoints the plan holds (one indexed count). */
   count(planId: string): number;
   /** The plan's `limit` oldest checkpoints, by `seq` ascending. */
