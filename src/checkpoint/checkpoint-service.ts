@@ -210,7 +210,8 @@ export class CheckpointService {
       if (request.reason !== undefined) metadata.reason = request.reason;
       if (request.tool !== undefined) metadata.tool = request.tool;
       if (request.phase !== undefined) metadata.phase = request.phase;
-      if (request.meta !== undefined && Object.keys(request.meta).length > 0) metadata.meta = { ...request.meta };
+      if (request.meta !== undefined && Object.keys(request.meta).length > 0)
+        metadata.meta = { ...request.meta };
       const result = await this.record(plan, sandbox, scan, metadata, {
         force: force ?? false,
         ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),

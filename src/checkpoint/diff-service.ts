@@ -55,7 +55,10 @@ export class CheckpointDiffService {
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): the plan's sandbox is gone (its repository holds the objects)
    * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (exit 9): a tree is no longer in the object store
    */
-  async changes(checkpointId: string, options: { stat?: boolean; patch?: boolean }): Promise<CheckpointChanges> {
+  async changes(
+    checkpointId: string,
+    options: { stat?: boolean; patch?: boolean },
+  ): Promise<CheckpointChanges> {
     const checkpoint = this.checkpoints.get(checkpointId);
     const plan = this.checkpoints.plan(checkpoint.planId);
     const previous = this.checkpoints.before(checkpoint);

@@ -38,7 +38,10 @@ export const MetaKey = z
 
 /** Caller metadata: string keys to string values, within {@link META_LIMITS}. */
 export const CheckpointMeta = z
-  .record(MetaKey, z.string().max(META_LIMITS.valueLength, `values are at most ${META_LIMITS.valueLength} characters`))
+  .record(
+    MetaKey,
+    z.string().max(META_LIMITS.valueLength, `values are at most ${META_LIMITS.valueLength} characters`),
+  )
   .refine((meta) => Object.keys(meta).length <= META_LIMITS.pairs, {
     message: `at most ${META_LIMITS.pairs} key=value pairs`,
   })

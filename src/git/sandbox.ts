@@ -599,9 +599,12 @@ export class GitWorktree implements GitSandbox {
   async diffPatch(fromTree: string | null, toTree: string): Promise<Buffer> {
     const from = fromTree ?? this.emptyTree();
     if (from === toTree) return Buffer.alloc(0);
-    const { stdoutBytes } = await this.git(['diff-tree', '-r', '-p', '--binary', ...PLAIN_DIFF, from, toTree], {
-      bytes: true,
-    });
+    const { stdoutBytes } = await this.git(
+      ['diff-tree', '-r', '-p', '--binary', ...PLAIN_DIFF, from, toTree],
+      {
+        bytes: true,
+      },
+    );
     return stdoutBytes ?? Buffer.alloc(0);
   }
 
