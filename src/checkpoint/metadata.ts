@@ -100,7 +100,9 @@ export function validateAnnotations(input: CheckpointAnnotations): CheckpointAnn
   throw new MetadataInvalidError(
     result.error.issues.map((issue) => ({
       path: issue.path.map(String).join('.') || '(metadata)',
-      message: issue.message,
+      // zod reports a bad record key as "Invalid key in record", with the key's own issues inside.
+      message:
+        issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message,
     })),
   );
 }

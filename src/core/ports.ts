@@ -62,9 +62,10 @@ export interface TreeDelta {
   /** Paths (files, symlinks, submodule entries) that differ: added, modified or deleted. */
   readonly filesChanged: number;
   /**
-   * Uncompressed bytes of the distinct blobs at the added or modified paths (the later tree's
-   * side; submodule commits not counted). An upper bound on the content bytes the later tree
-   * brought into the object store: a blob some other path already held counts too.
+   * Uncompressed bytes of the distinct blobs the later tree has at paths that are added or
+   * whose content changed (a mode-only change adds nothing; submodule commits are not
+   * counted). An upper bound on the content bytes the later tree brought into the object
+   * store: a blob some other path of the earlier tree already held (a copy, a move) counts too.
    */
   readonly addedBlobBytes: number;
 }

@@ -544,9 +544,10 @@ export class GitWorktree implements GitSandbox {
     let filesChanged = 0;
     const wanted = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const [, newMode = '', , newSha = ''] = (fields[i] as string).slice(1).split(' ');
+      const [, newMode = '', oldSha = '', newSha = ''] = (fields[i] as string).slice(1).split(' ');
       filesChanged += 1;
-      if (BLOB_MODE.test(newMode)) wanted.set(fields[i + 1] as string, newSha);
+      // A mode-only change (chmod +x) brings no new content.
+      if (BLOB_MODE.test(newMode) && newSha !== oldSha) wanted.set(fields[i + 1] as string, newSha);
     }
     if (wanted.size === 0) return { filesChanged, addedBlobBytes: 0 };
     // ls-tree -l prints each blob's size: one call for the changed paths (the whole tree when
