@@ -610,7 +610,8 @@ export class GitWorktree implements GitSandbox {
   }
 
   async hasTree(sha: string): Promise<boolean> {
-    const result = await this.git(['cat-file', '-e', `${sha}^{tree}`], { allowExit: [1, 128] });
+    // Peeling to a tree reads the object, so a missing one fails (exit 1 with -q).
+    const result = await this.git(['rev-parse', '-q', '--verify', `${sha}^{tree}`], { allowExit: [1, 128] });
     return result.exitCode === 0;
   }
 
