@@ -127,12 +127,13 @@ describe('caller metadata', () => {
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });
     writeFiles(repo, { 'a.txt': 'a\n' });
-    const { checkpoint } = await sp.checkpoints.create(plan.planId, {
+    const outcome = await sp.checkpoints.create(plan.planId, {
       tool: 'Edit',
       resourceId: 'src/a.ts',
       meta: { ticket: 'PAR-12', attempt: '2' },
     });
-    expect(sp.checkpoints.get(checkpoint.checkpointId)).toMatchObject({
+    if (outcome.skipped) throw new Error('Edit is not declared skip');
+    expect(sp.checkpoints.get(outcome.checkpoint.checkpointId)).toMatchObject({
       resourceId: 'src/a.ts',
       metadata: { kind: 'manual', tool: 'Edit', meta: { ticket: 'PAR-12', attempt: '2' } },
     });
