@@ -9,6 +9,12 @@ export type {
   CheckpointSkipped,
   CheckpointTaken,
 } from './checkpoint/checkpoint-service.js';
+export type {
+  CheckpointChanges,
+  CheckpointComparison,
+  CheckpointDiffService,
+  ComparedWith,
+} from './checkpoint/diff-service.js';
 export {
   CheckpointNotFoundError,
   CheckpointNotInPlanError,
@@ -16,6 +22,16 @@ export {
   PathInTheWayError,
   UnmergedIndexError,
 } from './checkpoint/errors.js';
+export type { CheckpointListFilter } from './checkpoint/list-filter.js';
+export {
+  CheckpointAnnotations,
+  CheckpointMeta,
+  META_LIMITS,
+  MetadataInvalidError,
+  type MetadataIssue,
+  parseMetaPairs,
+  RESERVED_META_KEYS,
+} from './checkpoint/metadata.js';
 export { Checkpoint, CheckpointKind, CheckpointMetadata, CheckpointType } from './checkpoint/model.js';
 export {
   type RetentionCandidate,
@@ -43,7 +59,7 @@ export {
   StoreIntegrityError,
   UsageError,
 } from './core/errors.js';
-export type { HeadState, TreeChange } from './core/ports.js';
+export type { DiffStatEntry, HeadState, TreeChange, TreeDelta } from './core/ports.js';
 export {
   ActivePlanExistsError,
   ConfirmationError,

@@ -86,7 +86,7 @@ export default class CheckpointShow extends SavepointCommand<CheckpointShowResul
       const added = stat.reduce((sum, e) => sum + e.added, 0);
       const removed = stat.reduce((sum, e) => sum + e.removed, 0);
       this.say(
-        `${stat.length} ${stat.length === 1 ? 'path' : 'paths'} changed since ${against}, ${added} lines added, ${removed} removed`,
+        `${stat.length} ${stat.length === 1 ? 'path' : 'paths'} changed since ${against}, ${added} ${added === 1 ? 'line' : 'lines'} added, ${removed} removed`,
       );
     }
     if (patch && !this.jsonEnabled()) {
