@@ -12,6 +12,7 @@ import {
   CheckpointObjectsMissingError,
 } from '../src/checkpoint/errors.js';
 import { MetadataInvalidError } from '../src/checkpoint/metadata.js';
+import { GitSandboxProvider } from '../src/git/sandbox.js';
 import { refs, repoState, tempIndexFiles } from './helpers/fs-snapshot.js';
 import { cleanGitEnv, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
@@ -118,6 +119,45 @@ describe('accounting: filesChanged and sizeBytes', () => {
     const { checkpoint } = await sp.checkpoints.create(plan.planId);
     expect(checkpoint.filesChanged).toBe(1200);
     expect(checkpoint.sizeBytes).toBe(Object.values(files).reduce((sum, text) => sum + bytes(text), 0));
+  });
+});
+
+describe('GitSandbox.treeDelta', () => {
+  it('sizes from the worktree (with the scan) equal sizes from the tree; a path gone since the scan is sized from the tree', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const base = git(repo, 'rev-parse', 'HEAD');
+    const files: Record<string, string> = { 'a.txt': 'changed\n', 'gone-later.txt': 'twelve bytes' };
+    for (let i = 0; i < 1100; i++) files[`many/f${i}.txt`] = `n${i}\n`;
+    writeFiles(repo, files);
+    symlinkSync('a.txt', path.join(repo, 'link'));
+    const expected = {
+      filesChanged: 1103,
+      addedBlobBytes: Object.values(files).reduce((sum, text) => sum + bytes(text), 0) + bytes('a.txt'),
+    };
+    const scan = await sandbox.scan({ untrackedSizeCap: 1 << 20 });
+    try {
+      unlinkSync(path.join(repo, 'gone-later.txt'));
+      expect(await sandbox.treeDelta(base, scan.treeSha, scan)).toEqual(expected);
+      // Without the scan: ls-tree, one listing of the whole tree (over 1000 paths) …
+      expect(await sandbox.treeDelta(base, scan.treeSha)).toEqual(expected);
+      expect(await sandbox.treeDelta(scan.treeSha, scan.treeSha)).toEqual({
+        filesChanged: 0,
+        addedBlobBytes: 0,
+      });
+    } finally {
+      await scan.dispose();
+    }
+    // … or pathspecs for a few paths; null is the empty tree.
+    const small = makeRepo({});
+    writeFiles(small, { 'x.txt': 'xyz\n', 'y/z.txt': 'xyz\n' });
+    const smallSandbox = await new GitSandboxProvider().open(small);
+    const smallScan = await smallSandbox.scan({ untrackedSizeCap: 1 << 20 });
+    await smallScan.dispose();
+    expect(await smallSandbox.treeDelta(null, smallScan.treeSha)).toEqual({
+      filesChanged: 2,
+      addedBlobBytes: 4,
+    });
   });
 });
 

@@ -256,7 +256,7 @@ export class CheckpointService {
     // Accounting reads only the two trees, so it runs while the commit is written.
     const [commitSha, delta] = await Promise.all([
       sandbox.commitScan(scan, `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`),
-      sandbox.treeDelta(latest?.treeSha ?? plan.baseCommit, scan.treeSha),
+      sandbox.treeDelta(latest?.treeSha ?? plan.baseCommit, scan.treeSha, scan),
     ]);
     await sandbox.createRef(ref, commitSha);
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };

@@ -116,9 +116,11 @@ export interface GitSandbox {
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
   /**
    * Counts and content bytes of what `toTree` changed since `fromTree` (a tree or commit id;
-   * null: the empty tree). O(changed paths): subtrees both sides share are never read.
+   * null: the empty tree). O(changed paths): subtrees both sides share are never read. With
+   * the `scan` that made `toTree`, sizes are read from the worktree files the scan hashed
+   * (one git call fewer); a file rewritten between the scan and this call is sized as rewritten.
    */
-  treeDelta(fromTree: string | null, toTree: string): Promise<TreeDelta>;
+  treeDelta(fromTree: string | null, toTree: string, scan?: SnapshotScan): Promise<TreeDelta>;
   /** Per-path line counts between two trees (null `fromTree`: the empty tree), sorted by path. */
   diffStat(fromTree: string | null, toTree: string): Promise<DiffStatEntry[]>;
   /**

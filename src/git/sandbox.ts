@@ -535,32 +535,51 @@ export class GitWorktree implements GitSandbox {
     return sha;
   }
 
-  async treeDelta(fromTree: string | null, toTree: string): Promise<TreeDelta> {
+  async treeDelta(fromTree: string | null, toTree: string, scan?: SnapshotScan): Promise<TreeDelta> {
     const from = fromTree ?? this.emptyTree();
     if (from === toTree) return { filesChanged: 0, addedBlobBytes: 0 };
     // --raw -z: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL, per path.
     const { stdout } = await this.git(['diff-tree', '-r', '-z', '--raw', ...PLAIN_DIFF, from, toTree]);
     const fields = stdout.split('\0');
     let filesChanged = 0;
-    const wanted = new Map<string, string>();
+    /** path → [mode, blob id] of the content `toTree` brings. */
+    const wanted = new Map<string, [string, string]>();
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const [, newMode = '', oldSha = '', newSha = ''] = (fields[i] as string).slice(1).split(' ');
       filesChanged += 1;
       // A mode-only change (chmod +x) brings no new content.
-      if (BLOB_MODE.test(newMode) && newSha !== oldSha) wanted.set(fields[i + 1] as string, newSha);
+      if (BLOB_MODE.test(newMode) && newSha !== oldSha)
+        wanted.set(fields[i + 1] as string, [newMode, newSha]);
     }
-    if (wanted.size === 0) return { filesChanged, addedBlobBytes: 0 };
-    // ls-tree -l prints each blob's size: one call for the changed paths (the whole tree when
-    // they are many: a thousand pathspecs cost more to match than one listing).
-    const paths = [...wanted.keys()];
-    const pathspecs = paths.length > PATHSPEC_LIMIT ? [] : ['--', ...paths.map((p) => `:(literal)${p}`)];
-    const listing = await this.git(['ls-tree', '-r', '-l', '-z', '--full-tree', toTree, ...pathspecs]);
-    // "<mode> blob <id> <size, space-padded>\t<path>"; a blob counts once however many paths hold it.
+    /** blob id → size; a blob counts once however many paths hold it. */
     const sizes = new Map<string, number>();
-    for (const record of listing.stdout.split('\0')) {
-      const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(record);
-      if (match?.[1] && match[2] && match[3] && wanted.get(match[3]) === match[1])
-        sizes.set(match[1], Number(match[2]));
+    let unsized = [...wanted.keys()];
+    if (scan?.treeSha === toTree && unsized.length > 0) {
+      // The scan's blobs are the worktree files' exact bytes (the raw view converts nothing;
+      // a symlink's blob is its target, whose length lstat reports), so the files' sizes are
+      // the blobs' sizes without another git call. A path that is gone or changed type since
+      // the scan is sized from the tree below.
+      unsized = [];
+      await Promise.all(
+        [...wanted].map(async ([file, [mode, sha]]) => {
+          const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+          if (info && (mode === '120000' ? info.isSymbolicLink() : info.isFile())) sizes.set(sha, info.size);
+          else unsized.push(file);
+        }),
+      );
+    }
+    if (unsized.length > 0) {
+      // ls-tree -l prints each blob's size: one call for the paths (the whole tree when they
+      // are many: a thousand pathspecs cost more to match than one listing).
+      const pathspecs =
+        unsized.length > PATHSPEC_LIMIT ? [] : ['--', ...unsized.map((p) => `:(literal)${p}`)];
+      const listing = await this.git(['ls-tree', '-r', '-l', '-z', '--full-tree', toTree, ...pathspecs]);
+      // "<mode> blob <id> <size, space-padded>\t<path>"
+      for (const record of listing.stdout.split('\0')) {
+        const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(record);
+        if (match?.[1] && match[2] && match[3] && wanted.get(match[3])?.[1] === match[1])
+          sizes.set(match[1], Number(match[2]));
+      }
     }
     let addedBlobBytes = 0;
     for (const size of sizes.values()) addedBlobBytes += size;
