@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
-import { parseMetaPairs } from '../../checkpoint/metadata.js';
 import type { Checkpoint, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { humanBytes, short, skipReason } from '../../cli/render.js';
@@ -56,7 +55,11 @@ Accounting: filesChanged counts the paths that differ from the plan's previous c
     if (flags.tool !== undefined) request.tool = flags.tool;
     if (flags.phase !== undefined) request.phase = flags.phase;
     if (flags.resource !== undefined) request.resourceId = flags.resource;
-    if (flags.meta !== undefined) request.meta = parseMetaPairs(flags.meta);
+    if (flags.meta !== undefined) {
+      // Loaded here, not at the top: zod stays out of `--help`.
+      const { parseMetaPairs } = await import('../../checkpoint/metadata.js');
+      request.meta = parseMetaPairs(flags.meta);
+    }
     const outcome = await savepoint.checkpoints.create(flags.plan, request);
     if (outcome.skipped) {
       this.say(
