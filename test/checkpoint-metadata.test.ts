@@ -11,6 +11,7 @@ import {
   RESERVED_META_KEYS,
   validateAnnotations,
 } from '../src/checkpoint/metadata.js';
+import { humanBytes } from '../src/cli/render.js';
 import { UsageError } from '../src/core/errors.js';
 import { expectError } from './helpers/savepoint.js';
 
@@ -136,5 +137,20 @@ describe('--since and --limit', () => {
     expect(resolveListFilter({}, now)).toEqual({});
     await expectError(() => resolveListFilter({ limit: 0 }, now), UsageError, 'USAGE', 2);
     await expectError(() => resolveListFilter({ limit: 1.5 }, now), UsageError, 'USAGE', 2);
+  });
+});
+
+describe('human byte counts', () => {
+  it.each([
+    [null, '-'],
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1 KiB'],
+    [1536, '1.5 KiB'],
+    [10 * 1024 + 300, '10 KiB'],
+    [5 * 1024 * 1024, '5 MiB'],
+    [3.25 * 1024 ** 3, '3.3 GiB'],
+  ])('%j bytes read %s', (bytes, text) => {
+    expect(humanBytes(bytes)).toBe(text);
   });
 });
