@@ -10,6 +10,12 @@ export type {
   CheckpointSkipped,
   CheckpointTaken,
 } from './checkpoint/checkpoint-service.js';
+export type {
+  CheckpointChanges,
+  CheckpointComparison,
+  CheckpointDiffService,
+  ComparedWith,
+} from './checkpoint/diff-service.js';
 export {
   CheckpointNotFoundError,
   CheckpointNotInPlanError,
@@ -20,6 +26,16 @@ export {
   PathInTheWayError,
   UnmergedIndexError,
 } from './checkpoint/errors.js';
+export type { CheckpointListFilter } from './checkpoint/list-filter.js';
+export {
+  CheckpointAnnotations,
+  CheckpointMeta,
+  META_LIMITS,
+  MetadataInvalidError,
+  type MetadataIssue,
+  parseMetaPairs,
+  RESERVED_META_KEYS,
+} from './checkpoint/metadata.js';
 export { Checkpoint, CheckpointKind, CheckpointMetadata, CheckpointType } from './checkpoint/model.js';
 export { decodePatchBundle, encodePatchBundle, type PatchBundle } from './checkpoint/patch-bundle.js';
 export {
@@ -48,7 +64,7 @@ export {
   StoreIntegrityError,
   UsageError,
 } from './core/errors.js';
-export type { HeadState, TreeChange } from './core/ports.js';
+export type { DiffStatEntry, HeadState, TreeChange, TreeDelta } from './core/ports.js';
 export {
   ActivePlanExistsError,
   ConfirmationError,

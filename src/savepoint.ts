@@ -8,6 +8,7 @@ import {
   DEFAULT_UNTRACKED_SIZE_CAP,
   type ServiceDeps,
 } from './checkpoint/checkpoint-service.js';
+import { CheckpointDiffService } from './checkpoint/diff-service.js';
 import { RetentionService } from './checkpoint/retention-service.js';
 import { systemClock, ulidGenerator } from './core/defaults.js';
 import { UsageError } from './core/errors.js';
@@ -54,6 +55,8 @@ export class Savepoint {
   readonly rollbacks: RollbackService;
   /** `checkpoint prune` and `gc`. */
   readonly retention: RetentionService;
+  /** What changed between checkpoints, or since one: `checkpoint show --stat/--diff`, `checkpoint diff`. */
+  readonly diffs: CheckpointDiffService;
   private readonly store: SqliteStore;
 
   private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }) {
@@ -63,6 +66,7 @@ export class Savepoint {
     this.plans = new PlanService(deps, this.checkpoints);
     this.rollbacks = new RollbackService(this.checkpoints);
     this.retention = new RetentionService(deps, this.checkpoints);
+    this.diffs = new CheckpointDiffService(this.checkpoints);
   }
 
   /**

@@ -76,6 +76,7 @@ function makeCheckpoint(
     headSha: 'f'.repeat(40),
     headRef: 'refs/heads/main',
     filesystemPath: '/tmp/sandbox-a',
+    resourceId: null,
     sizeBytes: null,
     filesChanged: null,
     createdAt: T0,
@@ -366,6 +367,85 @@ describe('checkpoints', () => {
     const reopened = openStore(file);
     expect(reopened.checkpoints.get(input.checkpointId)).toEqual({ ...input, seq: 1 });
     expect(reopened.checkpoints.get(ids.next())).toBeUndefined();
+  });
+
+  it('round-trips resourceId and caller meta; resourceId defaults to null', () => {
+    const store = openStore(path.join(tempDir(), 'state.db'));
+    const plan = makePlan();
+    store.plans.insert(plan);
+    const { resourceId: _, ...withoutResource } = makeCheckpoint(plan.planId);
+    expect(store.checkpoints.insert(withoutResource).resourceId).toBeNull();
+    const input = makeCheckpoint(plan.planId, {
+      resourceId: 'src/parser.ts',
+      metadata: { kind: 'manual', meta: { ticket: 'PAR-12', empty: '' } },
+    });
+    expect(store.checkpoints.insert(input)).toEqual({ ...input, seq: 2 });
+    expect(store.checkpoints.get(input.checkpointId)?.metadata.meta).toEqual({ ticket: 'PAR-12', empty: '' });
+  });
+
+  describe('list with a query', () => {
+    /** Plan a: 6 checkpoints an hour apart, tools Edit/Bash/none and phases edit/test; plan b: one Edit. */
+    function seeded() {
+      const store = openStore(path.join(tempDir(), 'state.db'));
+      const a = makePlan();
+      const b = makePlan({ sandboxPath: '/tmp/sandbox-b' });
+      store.plans.insert(a);
+      store.plans.insert(b);
+      const specs: Array<{ tool?: string; phase?: string }> = [
+        {},
+        { tool: 'Edit', phase: 'edit' },
+        { tool: 'Bash', phase: 'test' },
+        { tool: 'Edit', phase: 'test' },
+        { tool: 'Edit', phase: 'edit' },
+        { tool: "Ed'it", phase: 'edit' },
+      ];
+      specs.forEach((spec, hour) => {
+        store.checkpoints.insert(
+          makeCheckpoint(a.planId, {
+            createdAt: `2024-05-01T${String(10 + hour).padStart(2, '0')}:00:00.000Z`,
+            metadata: { kind: hour === 0 ? 'initial' : 'manual', ...spec },
+          }),
+        );
+      });
+      store.checkpoints.insert(makeCheckpoint(b.planId, { metadata: { kind: 'manual', tool: 'Edit' } }));
+      const seqs = (query: Parameters<typeof store.checkpoints.list>[1]) =>
+        store.checkpoints.list(a.planId, query).map((c) => c.seq);
+      return { store, a, seqs };
+    }
+
+    it('filters by tool and phase exactly (parameters, never SQL text), within the plan', () => {
+      const { seqs } = seeded();
+      expect(seqs({ tool: 'Edit' })).toEqual([2, 4, 5]);
+      expect(seqs({ phase: 'test' })).toEqual([3, 4]);
+      expect(seqs({ tool: 'Edit', phase: 'edit' })).toEqual([2, 5]);
+      expect(seqs({ tool: "Ed'it" })).toEqual([6]);
+      expect(seqs({ tool: 'edit' })).toEqual([]);
+      expect(seqs({ tool: "' OR 1=1 --" })).toEqual([]);
+    });
+
+    it('since keeps checkpoints created at or after the instant', () => {
+      const { seqs } = seeded();
+      expect(seqs({ since: '2024-05-01T13:00:00.000Z' })).toEqual([4, 5, 6]);
+      expect(seqs({ since: '2024-05-01T13:00:00.001Z' })).toEqual([5, 6]);
+      expect(seqs({ since: '2030-01-01T00:00:00.000Z' })).toEqual([]);
+    });
+
+    it('limit keeps the most recent matching checkpoints, still oldest first', () => {
+      const { seqs } = seeded();
+      expect(seqs({ limit: 2 })).toEqual([5, 6]);
+      expect(seqs({ tool: 'Edit', limit: 2 })).toEqual([4, 5]);
+      expect(seqs({ tool: 'Edit', since: '2024-05-01T12:00:00.000Z', limit: 10 })).toEqual([4, 5]);
+      expect(seqs({})).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('before gives the highest lower seq still held', () => {
+      const { store, a } = seeded();
+      const rows = store.checkpoints.list(a.planId);
+      store.checkpoints.delete([rows[3]?.checkpointId as string]);
+      expect(store.checkpoints.before(a.planId, 5)?.seq).toBe(3);
+      expect(store.checkpoints.before(a.planId, 2)?.seq).toBe(1);
+      expect(store.checkpoints.before(a.planId, 1)).toBeUndefined();
+    });
   });
 
   it('refuses a checkpoint of a plan that does not exist (foreign key)', () => {

@@ -13,6 +13,7 @@ import type {
   SkippedPath,
   SnapshotScan,
   Store,
+  TreeDelta,
 } from '../core/ports.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
@@ -23,6 +24,8 @@ import {
   type PatchAction,
   PatchDoesNotApplyError,
 } from './errors.js';
+import { type CheckpointListFilter, resolveListFilter } from './list-filter.js';
+import { validateAnnotations } from './metadata.js';
 import type { Checkpoint, CheckpointMetadata, CheckpointType } from './model.js';
 import {
   decodePatchBundle,
@@ -42,11 +45,15 @@ function candidate(checkpoint: Checkpoint): RetentionCandidate {
   };
 }
 
-/** What a caller may say about a checkpoint it asks for. */
+/** What a caller may say about a checkpoint it asks for (limits: `CheckpointAnnotations` in `metadata.ts`). */
 export interface CheckpointRequest {
   reason?: string;
   tool?: string;
   phase?: string;
+  /** What the checkpoint is about (a file, a ticket), stored in the `resource_id` column. */
+  resourceId?: string;
+  /** Free-form `key=value` pairs, stored under `metadata.meta`. */
+  meta?: Record<string, string>;
   /**
    * Make a new checkpoint even when nothing changed since the latest one, and even when the
    * plan's policy declares `tool` as `skip`.
@@ -198,6 +205,7 @@ export class CheckpointService {
    * A new checkpoint row is followed by auto-prune (retention, DESIGN §4 step 6) in the same
    * transaction; the pruned refs are deleted after it commits.
    *
+   * @throws {MetadataInvalidError} `METADATA_INVALID` (exit 2): reason, tool, phase, resource or meta break a limit
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
@@ -208,8 +216,10 @@ export class CheckpointService {
   async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
   async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
   async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointCreateOutcome> {
+    const { force, ...annotations } = request;
+    validateAnnotations(annotations);
     const plan = this.activePlan(planId, 'checkpoint');
-    if (request.tool !== undefined && !request.force) {
+    if (request.tool !== undefined && !force) {
       const { declaration, pattern } = resolveToolDeclaration(plan.policy.tools, request.tool);
       if (declaration === 'skip' && pattern !== null) {
         return {
@@ -228,9 +238,12 @@ export class CheckpointService {
       if (request.reason !== undefined) metadata.reason = request.reason;
       if (request.tool !== undefined) metadata.tool = request.tool;
       if (request.phase !== undefined) metadata.phase = request.phase;
+      if (request.meta !== undefined && Object.keys(request.meta).length > 0)
+        metadata.meta = { ...request.meta };
       const result = await this.record(plan, sandbox, scan, metadata, {
-        force: request.force ?? false,
+        force: force ?? false,
         type: request.type ?? plan.policy.defaultType,
+        ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),
       });
       return { ...result, skipped: false };
     } finally {
@@ -244,6 +257,9 @@ export class CheckpointService {
    * `type: 'patch'` stores a verified patch bundle in the row instead (no commit, no ref; see
    * {@link recordPatch}). Default `commit`: checkpoint #1 and safety checkpoints stay commits,
    * whose refs keep the base commit and the pre-rollback state alive through `git gc`.
+   * The row's `filesChanged` (and, for a commit checkpoint, `sizeBytes`) measure the scan's tree
+   * against the plan's latest checkpoint (none yet: the plan's base commit, else the empty
+   * tree), see {@link GitSandbox.treeDelta} and {@link accounting}.
    *
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): `patch` type only
    */
@@ -252,7 +268,7 @@ export class CheckpointService {
     sandbox: GitSandbox,
     scan: SnapshotScan,
     metadata: CheckpointMetadata,
-    options: { force: boolean; hooks?: RecordHooks; type?: CheckpointType },
+    options: { force: boolean; hooks?: RecordHooks; type?: CheckpointType; resourceId?: string },
   ): Promise<CheckpointResult> {
     const { store, clock, ids } = this.deps;
     const hooks = options.hooks ?? {};
@@ -270,13 +286,15 @@ export class CheckpointService {
         prunedCheckpointIds: [],
       };
     }
-    if (options.type === 'patch') return this.recordPatch(plan, sandbox, scan, metadata, hooks);
+    if (options.type === 'patch')
+      return this.recordPatch(plan, sandbox, scan, metadata, hooks, options.resourceId ?? null, latest);
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
-    const commitSha = await sandbox.commitScan(
-      scan,
-      `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
-    );
+    // Accounting reads only the two trees, so it runs while the commit is written.
+    const [commitSha, delta] = await Promise.all([
+      sandbox.commitScan(scan, `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`),
+      this.accounting(plan, sandbox, scan, latest),
+    ]);
     await sandbox.createRef(ref, commitSha);
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
@@ -293,8 +311,9 @@ export class CheckpointService {
           headSha: scan.head.sha,
           headRef: scan.head.ref,
           filesystemPath: sandbox.path,
-          sizeBytes: null,
-          filesChanged: null,
+          resourceId: options.resourceId ?? null,
+          sizeBytes: delta?.addedBlobBytes ?? null,
+          filesChanged: delta?.filesChanged ?? null,
           createdAt: clock.now().toISOString(),
           metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         },
@@ -311,6 +330,22 @@ export class CheckpointService {
       skippedPaths: [...scan.skipped],
       prunedCheckpointIds: recorded.pruned.map((c) => c.checkpointId),
     };
+  }
+
+  /**
+   * What `scan` changed since the plan's latest checkpoint (none yet: the base commit, or the
+   * empty tree). Null when that tree is no longer in the object store: a `patch` checkpoint's
+   * trees are rebuilt from its row only on rollback, and `git gc` may have pruned them since.
+   */
+  private async accounting(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    latest: Checkpoint | undefined,
+  ): Promise<TreeDelta | null> {
+    const from = latest?.treeSha ?? plan.baseCommit;
+    if (latest?.checkpointType === 'patch' && !(await sandbox.hasTree(latest.treeSha))) return null;
+    return sandbox.treeDelta(from, scan.treeSha, scan);
   }
 
   /**
@@ -353,6 +388,8 @@ export class CheckpointService {
     scan: SnapshotScan,
     metadata: CheckpointMetadata,
     hooks: RecordHooks,
+    resourceId: string | null,
+    latest: Checkpoint | undefined,
   ): Promise<CheckpointResult> {
     const { clock, ids } = this.deps;
     const base = plan.baseCommit;
@@ -367,6 +404,7 @@ export class CheckpointService {
     const bundle: PatchBundle = { base, worktree, index };
     await this.verifyBundle(sandbox, bundle, baseTree, scan, failure);
     const bytes = encodePatchBundle(bundle);
+    const delta = await this.accounting(plan, sandbox, scan, latest);
     const recorded = this.insertRow(
       plan.planId,
       {
@@ -380,8 +418,9 @@ export class CheckpointService {
         headSha: scan.head.sha,
         headRef: scan.head.ref,
         filesystemPath: sandbox.path,
+        resourceId,
         sizeBytes: bytes.byteLength,
-        filesChanged: null,
+        filesChanged: delta?.filesChanged ?? null,
         createdAt: clock.now().toISOString(),
         metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
       },
@@ -548,10 +587,23 @@ export class CheckpointService {
     return checkpoint;
   }
 
-  /** Checkpoints of a plan, oldest first. @throws {PlanNotFoundError} */
-  list(planId: string): Checkpoint[] {
+  /**
+   * Checkpoints of a plan, oldest first. With a filter: only those whose tool and phase are
+   * the given ones and that were created since `since`; with `limit`, the most recent `limit`
+   * of those (still oldest first). Filtering happens in the store's query.
+   *
+   * @throws {UsageError} `USAGE` (exit 2): `since` neither a duration nor an ISO date, `limit` < 1
+   * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
+   */
+  list(planId: string, filter?: CheckpointListFilter): Checkpoint[] {
+    const query = filter === undefined ? undefined : resolveListFilter(filter, this.deps.clock.now());
     const plan = this.plan(planId);
-    return this.deps.store.checkpoints.list(plan.planId);
+    return this.deps.store.checkpoints.list(plan.planId, query);
+  }
+
+  /** The plan's checkpoint just before `checkpoint` that retention has not pruned, if any. */
+  before(checkpoint: Checkpoint): Checkpoint | undefined {
+    return this.deps.store.checkpoints.before(checkpoint.planId, checkpoint.seq);
   }
 
   /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */

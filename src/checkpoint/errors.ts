@@ -31,13 +31,15 @@ export class CheckpointNotInPlanError extends SavepointError {
 export class CheckpointObjectsMissingError extends SavepointError {
   /**
    * @param ref the checkpoint's ref (null for a patch checkpoint)
-   * @param missing what is gone, when it is not the ref (e.g. `HEAD commit <sha>`)
+   * @param options.missing what is gone, when it is not the ref (e.g. `HEAD commit <sha>`)
+   * @param options.action what cannot be done: `restored` (rollback, the default) or `compared` (show --diff, diff)
    */
-  constructor(checkpointId: string, ref: string | null, missing?: string) {
+  constructor(checkpointId: string, ref: string | null, options: { missing?: string; action?: string } = {}) {
+    const { missing, action = 'restored' } = options;
     super(
       'CHECKPOINT_OBJECTS_MISSING',
       ExitCode.integrity,
-      `checkpoint ${checkpointId} cannot be restored: ${missing ?? `${ref ?? 'its ref'} is missing or points elsewhere`}`,
+      `checkpoint ${checkpointId} cannot be ${action}: ${missing ?? `${ref ?? 'its ref'} is missing or points elsewhere`}`,
       {
         details: missing === undefined ? { checkpointId, ref } : { checkpointId, ref, missing },
         ...(missing === undefined
@@ -60,7 +62,7 @@ export type PatchFailure =
   | 'malformed';
 
 /** What was being done with the patch when it failed. */
-export type PatchAction = 'take' | 'restore' | 'export';
+export type PatchAction = 'take' | 'restore' | 'export' | 'compare';
 
 /**
  * A patch checkpoint's patch cannot be applied to the plan's base commit (or, taking one, the
@@ -89,6 +91,7 @@ export class PatchDoesNotApplyError extends SavepointError {
       take: `cannot take a patch checkpoint of plan ${planId}`,
       restore: `checkpoint ${checkpointId} cannot be restored`,
       export: `checkpoint ${checkpointId} cannot be exported`,
+      compare: `checkpoint ${checkpointId} cannot be compared`,
     }[action];
     const hint =
       action === 'take'

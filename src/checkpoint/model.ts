@@ -26,6 +26,11 @@ export const CheckpointMetadata = z.looseObject({
   rollbackTarget: z.string().optional(),
   /** Paths this checkpoint does not contain on purpose: nested repositories, files over the size cap. */
   skippedPaths: z.array(SkippedPath).optional(),
+  /**
+   * The caller's `key=value` pairs (`--meta`). Validated on the way in (see `CheckpointMeta`
+   * in `metadata.ts`); read back leniently so a later change of limits never hides old rows.
+   */
+  meta: z.record(z.string(), z.string()).optional(),
 });
 export type CheckpointMetadata = z.infer<typeof CheckpointMetadata>;
 
@@ -55,7 +60,14 @@ export const Checkpoint = z.object({
   /** Symbolic ref HEAD pointed to (`refs/heads/main`), null when detached. */
   headRef: z.string().nullable(),
   filesystemPath: z.string(),
+  /** What the caller says this checkpoint is about (`--resource`), e.g. a file or ticket id. */
+  resourceId: z.string().nullable(),
+  /**
+   * Commit checkpoint: uncompressed bytes of the distinct blobs at paths added or modified
+   * since the previous checkpoint (see `TreeDelta.addedBlobBytes`). Null when not measured.
+   */
   sizeBytes: z.number().int().nonnegative().nullable(),
+  /** Paths that differ from the previous checkpoint (the first: from the plan's base commit). Null when not measured. */
   filesChanged: z.number().int().nonnegative().nullable(),
   createdAt: z.string(),
   metadata: CheckpointMetadata,

@@ -65,3 +65,17 @@ export function skipReason(entry: {
     return 'submodule: only its commit id is recorded, its files are never entered';
   return `untracked file of ${entry.sizeBytes ?? '?'} bytes, over the size cap (the plan policy's untrackedSizeCap, else SAVEPOINT_UNTRACKED_SIZE_CAP)`;
 }
+
+/** A byte count for humans, in binary units: `0 B`, `512 B`, `1.5 KiB`, `12 MiB`; `-` when unknown (null). */
+export function humanBytes(bytes: number | null): string {
+  if (bytes === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const text = unit === 0 || value >= 10 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
+  return `${text} ${units[unit]}`;
+}

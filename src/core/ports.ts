@@ -3,6 +3,7 @@
  * `src/store` implement them; services receive them through their constructors and never
  * import git or SQL code themselves.
  */
+import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
@@ -54,6 +55,31 @@ export interface TreeChange {
   readonly path: string;
   /** `added`: only in the second tree; `deleted`: only in the first; `modified`: content, mode or type differs. */
   readonly change: 'added' | 'modified' | 'deleted';
+}
+
+/** How a tree differs from an earlier one, for a checkpoint's accounting columns. */
+export interface TreeDelta {
+  /** Paths (files, symlinks, submodule entries) that differ: added, modified or deleted. */
+  readonly filesChanged: number;
+  /**
+   * Uncompressed bytes of the distinct blobs the later tree has at paths that are added or
+   * whose content changed (a mode-only change adds nothing; submodule commits are not
+   * counted). An upper bound on the content bytes the later tree brought into the object
+   * store: a blob some other path of the earlier tree already held (a copy, a move) counts too.
+   */
+  readonly addedBlobBytes: number;
+}
+
+/** One path of a diff between two trees, with line counts (`git diff --numstat`). */
+export interface DiffStatEntry {
+  readonly path: string;
+  readonly change: TreeChange['change'];
+  /** Lines added; 0 for a binary file. */
+  readonly added: number;
+  /** Lines removed; 0 for a binary file. */
+  readonly removed: number;
+  /** git found the content binary (no line counts). */
+  readonly binary: boolean;
 }
 
 /** One ref and the object id it points to. */
@@ -116,6 +142,22 @@ export interface GitSandbox {
   /** Paths that differ between two trees. */
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
   /**
+   * Counts and content bytes of what `toTree` changed since `fromTree` (a tree or commit id;
+   * null: the empty tree). O(changed paths): subtrees both sides share are never read. With
+   * the `scan` that made `toTree`, sizes are read from the worktree files the scan hashed
+   * (one git call fewer); a file rewritten between the scan and this call is sized as rewritten.
+   */
+  treeDelta(fromTree: string | null, toTree: string, scan?: SnapshotScan): Promise<TreeDelta>;
+  /** Per-path line counts between two trees (null `fromTree`: the empty tree), sorted by path. */
+  diffStat(fromTree: string | null, toTree: string): Promise<DiffStatEntry[]>;
+  /**
+   * The patch from one tree to another (null `fromTree`: the empty tree), byte-exact: binary
+   * files as git binary patches, no textconv, no external diff driver, no colour.
+   */
+  diffPatch(fromTree: string | null, toTree: string): Promise<Buffer>;
+  /** True when `sha` names a tree, or a commit, present in the object store. */
+  hasTree(sha: string): Promise<boolean>;
+  /**
    * Paths on disk that no snapshot holds and that a change list would overwrite: an existing
    * file or directory content at an `added` path, or a non-directory where a directory must be.
    * Paths the current tree holds (listed as `deleted` or `modified`) are never in the way.
@@ -166,13 +208,25 @@ export interface PlanStore {
 
 /** Checkpoint rows. */
 export interface CheckpointStore {
-  /** Inserts with the next `seq` of the plan; returns the stored row. `patch`: the bundle of a `patch` checkpoint. */
-  insert(checkpoint: Omit<Checkpoint, 'seq'>, patch?: Uint8Array): Checkpoint;
+  /**
+   * Inserts with the next `seq` of the plan; returns the stored row. `resourceId` defaults to
+   * null. `patch`: the bundle of a `patch` checkpoint.
+   */
+  insert(
+    checkpoint: Omit<Checkpoint, 'seq' | 'resourceId'> & { resourceId?: string | null },
+    patch?: Uint8Array,
+  ): Checkpoint;
   get(checkpointId: string): Checkpoint | undefined;
   /** The patch bundle stored in a checkpoint's row; undefined when the row or its patch is absent. */
   patch(checkpointId: string): Buffer | undefined;
   latest(planId: string): Checkpoint | undefined;
-  list(planId: string): Checkpoint[];
+  /**
+   * The plan's checkpoints oldest first (by `seq`); with a query, only those matching all its
+   * fields, and with `limit` only the most recent `limit` of them (still oldest first).
+   */
+  list(planId: string, query?: CheckpointQuery): Checkpoint[];
+  /** The plan's checkpoint just before `seq` (the highest lower `seq`), if any. */
+  before(planId: string, seq: number): Checkpoint | undefined;
   /** How many checkpoints the plan holds (one indexed count). */
   count(planId: string): number;
   /** The plan's `limit` oldest checkpoints, by `seq` ascending. */

@@ -69,6 +69,8 @@ export interface GitRunOptions {
   env?: Readonly<Record<string, string>>;
   /** Extra `-c name=value` settings, after savepoint's defaults (so they win). */
   config?: readonly string[];
+  /** Also return stdout as the exact bytes git wrote (`stdoutBytes`), e.g. a patch of non-UTF-8 files. */
+  bytes?: boolean;
 }
 
 /** Result of one git call. `stdout` is untrimmed. */
@@ -76,6 +78,8 @@ export interface GitRunResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** stdout as bytes; only with {@link GitRunOptions.bytes}. */
+  stdoutBytes?: Buffer;
 }
 
 /**
@@ -108,10 +112,12 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     ...options.env,
     ...(options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {}),
   };
+  const chunks: Buffer[] = [];
   try {
     const stdout = await simpleGit(config)
       .env(env)
       .outputHandler((_command, out) => {
+        if (options.bytes) out.on('data', (chunk: Buffer) => chunks.push(chunk));
         // simple-git waits a fixed 50 ms after a process that printed nothing (its
         // completion-detection plugin, to catch late output); many of savepoint's calls print
         // nothing. Once stdout has ended there is no late output: an empty chunk at 'end'
@@ -119,7 +125,9 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
         out.once('end', () => out.emit('data', Buffer.alloc(0)));
       })
       .raw([...args]);
-    return { stdout, stderr, exitCode };
+    return options.bytes
+      ? { stdout, stderr, exitCode, stdoutBytes: Buffer.concat(chunks) }
+      : { stdout, stderr, exitCode };
   } catch (error) {
     const first =
       stderr

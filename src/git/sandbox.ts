@@ -23,6 +23,7 @@ import path from 'node:path';
 import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
 import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
+  DiffStatEntry,
   GitSandbox,
   HeadState,
   MovedAside,
@@ -33,6 +34,7 @@ import type {
   SkippedPath,
   SnapshotScan,
   TreeChange,
+  TreeDelta,
 } from '../core/ports.js';
 import { attributesConvert, autocrlfConverts, ensureRawView, RAW_CONFIG } from './raw-view.js';
 import { type GitRunOptions, runGit } from './runner.js';
@@ -64,6 +66,25 @@ async function fileSize(file: string): Promise<number | undefined> {
   const info = await lstat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
 }
+
+/** The empty tree's id per object format (`git hash-object -t tree /dev/null`). */
+const EMPTY_TREE: Record<string, string> = {
+  sha1: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  sha256: '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+};
+
+/** A blob in a tree: regular file, executable or symlink (gitlinks `160000` and trees are not). */
+const BLOB_MODE = /^(100644|100755|120000)$/;
+
+/**
+ * Flags that keep a tree diff byte-exact whatever the user configured: no textconv (diff-tree,
+ * as plumbing, skips it by default; said explicitly all the same), no external diff driver, no
+ * colour, no rename detection (every path is its own add/delete/modify).
+ */
+const PLAIN_DIFF = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+
+/** Past this many changed paths, listing the whole tree once is cheaper than one pathspec per path. */
+const PATHSPEC_LIMIT = 1000;
 
 const LOCK_MESSAGE = /Unable to create '.*\.lock': File exists/;
 
@@ -99,7 +120,6 @@ interface WorktreeLayout {
 /** A git worktree, opened by {@link GitSandboxProvider.open}. */
 export class GitWorktree implements GitSandbox {
   private rawView: Promise<string> | undefined;
-  private emptyTreeSha: Promise<string> | undefined;
 
   constructor(
     readonly path: string,
@@ -493,12 +513,6 @@ export class GitWorktree implements GitSandbox {
     return { file, remove: trackTempFile(file) };
   }
 
-  /** Id of the empty tree in this repository's object format (sha1 or sha256); computed, not written. */
-  private async emptyTree(): Promise<string> {
-    this.emptyTreeSha ??= this.git(['hash-object', '-t', 'tree', '/dev/null']).then((r) => r.stdout.trim());
-    return this.emptyTreeSha;
-  }
-
   /**
    * Runs plumbing `diff-tree -p` through the raw view into a temp file (`--output`): git writes
    * the bytes, so content that is not UTF-8 survives (stdout would be decoded as text). Plumbing
@@ -522,7 +536,7 @@ export class GitWorktree implements GitSandbox {
         '--src-prefix=a/',
         '--dst-prefix=b/',
         `--output=${file}`,
-        baseCommit ?? (await this.emptyTree()),
+        baseCommit ?? this.emptyTree(),
         tree,
       ]);
       return await readFile(file);
@@ -593,6 +607,112 @@ export class GitWorktree implements GitSandbox {
       else throw new InternalError(`unexpected diff-tree status ${status ?? '(none)'} for ${file}`);
     }
     return changes;
+  }
+
+  /** Id of the empty tree in this repository's object format (sha1 or sha256); a constant, never written. */
+  private emptyTree(): string {
+    const sha = EMPTY_TREE[this.layout.objectFormat];
+    if (!sha) throw new InternalError(`unknown object format ${this.layout.objectFormat}`);
+    return sha;
+  }
+
+  async treeDelta(fromTree: string | null, toTree: string, scan?: SnapshotScan): Promise<TreeDelta> {
+    const from = fromTree ?? this.emptyTree();
+    if (from === toTree) return { filesChanged: 0, addedBlobBytes: 0 };
+    // --raw -z: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL, per path.
+    const { stdout } = await this.git(['diff-tree', '-r', '-z', '--raw', ...PLAIN_DIFF, from, toTree]);
+    const fields = stdout.split('\0');
+    let filesChanged = 0;
+    /** path → [mode, blob id] of the content `toTree` brings. */
+    const wanted = new Map<string, [string, string]>();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [, newMode = '', oldSha = '', newSha = ''] = (fields[i] as string).slice(1).split(' ');
+      filesChanged += 1;
+      // A mode-only change (chmod +x) brings no new content.
+      if (BLOB_MODE.test(newMode) && newSha !== oldSha)
+        wanted.set(fields[i + 1] as string, [newMode, newSha]);
+    }
+    /** blob id → size; a blob counts once however many paths hold it. */
+    const sizes = new Map<string, number>();
+    let unsized = [...wanted.keys()];
+    if (scan?.treeSha === toTree && unsized.length > 0) {
+      // The scan's blobs are the worktree files' exact bytes (the raw view converts nothing;
+      // a symlink's blob is its target, whose length lstat reports), so the files' sizes are
+      // the blobs' sizes without another git call. A path that is gone or changed type since
+      // the scan is sized from the tree below.
+      unsized = [];
+      await Promise.all(
+        [...wanted].map(async ([file, [mode, sha]]) => {
+          const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+          if (info && (mode === '120000' ? info.isSymbolicLink() : info.isFile())) sizes.set(sha, info.size);
+          else unsized.push(file);
+        }),
+      );
+    }
+    if (unsized.length > 0) {
+      // ls-tree -l prints each blob's size: one call for the paths (the whole tree when they
+      // are many: a thousand pathspecs cost more to match than one listing).
+      const pathspecs =
+        unsized.length > PATHSPEC_LIMIT ? [] : ['--', ...unsized.map((p) => `:(literal)${p}`)];
+      const listing = await this.git(['ls-tree', '-r', '-l', '-z', '--full-tree', toTree, ...pathspecs]);
+      // "<mode> blob <id> <size, space-padded>\t<path>"
+      for (const record of listing.stdout.split('\0')) {
+        const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(record);
+        if (match?.[1] && match[2] && match[3] && wanted.get(match[3])?.[1] === match[1])
+          sizes.set(match[1], Number(match[2]));
+      }
+    }
+    let addedBlobBytes = 0;
+    for (const size of sizes.values()) addedBlobBytes += size;
+    return { filesChanged, addedBlobBytes };
+  }
+
+  async diffStat(fromTree: string | null, toTree: string): Promise<DiffStatEntry[]> {
+    const from = fromTree ?? this.emptyTree();
+    if (from === toTree) return [];
+    const [changes, numstat] = await Promise.all([
+      this.diffTrees(from, toTree),
+      // --numstat -z: "<added>\t<removed>\t<path>" NUL; "-\t-" for a binary file.
+      this.git(['diff-tree', '-r', '-z', '--numstat', ...PLAIN_DIFF, from, toTree]),
+    ]);
+    const counts = new Map<string, { added: number; removed: number; binary: boolean }>();
+    for (const record of numstat.stdout.split('\0')) {
+      const match = /^(\d+|-)\t(\d+|-)\t(.+)$/s.exec(record);
+      if (!match?.[1] || !match[2] || !match[3]) continue;
+      const binary = match[1] === '-';
+      // A type change (file to symlink) is two entries of one path, a deletion and an addition.
+      const seen = counts.get(match[3]) ?? { added: 0, removed: 0, binary: false };
+      counts.set(match[3], {
+        added: seen.added + (binary ? 0 : Number(match[1])),
+        removed: seen.removed + (binary ? 0 : Number(match[2])),
+        binary: seen.binary || binary,
+      });
+    }
+    return changes
+      .map(({ path: file, change }) => ({
+        path: file,
+        change,
+        ...(counts.get(file) ?? { added: 0, removed: 0, binary: false }),
+      }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async diffPatch(fromTree: string | null, toTree: string): Promise<Buffer> {
+    const from = fromTree ?? this.emptyTree();
+    if (from === toTree) return Buffer.alloc(0);
+    const { stdoutBytes } = await this.git(
+      ['diff-tree', '-r', '-p', '--binary', ...PLAIN_DIFF, from, toTree],
+      {
+        bytes: true,
+      },
+    );
+    return stdoutBytes ?? Buffer.alloc(0);
+  }
+
+  async hasTree(sha: string): Promise<boolean> {
+    // Peeling to a tree reads the object, so a missing one fails (exit 1 with -q).
+    const result = await this.git(['rev-parse', '-q', '--verify', `${sha}^{tree}`], { allowExit: [1, 128] });
+    return result.exitCode === 0;
   }
 
   async findInTheWay(changes: readonly TreeChange[]): Promise<string[]> {

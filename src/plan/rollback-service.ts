@@ -114,11 +114,9 @@ export class RollbackService {
         head.to.sha !== null &&
         (await sandbox.resolveCommit(head.to.sha)) === null
       ) {
-        throw new CheckpointObjectsMissingError(
-          target.checkpointId,
-          target.sandboxRef,
-          `its HEAD commit ${head.to.sha} is gone from the repository`,
-        );
+        throw new CheckpointObjectsMissingError(target.checkpointId, target.sandboxRef, {
+          missing: `its HEAD commit ${head.to.sha} is gone from the repository`,
+        });
       }
       const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
       // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business

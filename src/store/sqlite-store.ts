@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, StoreIntegrityError } from '../core/errors.js';
 import type { CheckpointStore, PlanStore, Store } from '../core/ports.js';
@@ -59,6 +60,7 @@ const CheckpointRow = z
     head_sha: z.string().nullable(),
     head_ref: z.string().nullable(),
     filesystem_path: z.string(),
+    resource_id: z.string().nullable(),
     size_bytes: z.number().int().nullable(),
     files_changed: z.number().int().nullable(),
     created_at: z.string(),
@@ -77,6 +79,7 @@ const CheckpointRow = z
       headSha: row.head_sha,
       headRef: row.head_ref,
       filesystemPath: row.filesystem_path,
+      resourceId: row.resource_id,
       sizeBytes: row.size_bytes,
       filesChanged: row.files_changed,
       createdAt: row.created_at,
@@ -85,7 +88,8 @@ const CheckpointRow = z
   );
 
 const CHECKPOINT_COLUMNS = `checkpoint_id, plan_id, seq, checkpoint_type, sandbox_ref, commit_sha, tree_sha,
-  index_tree_sha, head_sha, head_ref, filesystem_path, size_bytes, files_changed, created_at, metadata_json`;
+  index_tree_sha, head_sha, head_ref, filesystem_path, resource_id, size_bytes, files_changed, created_at,
+  metadata_json`;
 
 function parseRow<T>(schema: z.ZodType<T>, row: unknown, table: string): T {
   try {
@@ -176,7 +180,7 @@ class SqliteCheckpointStore implements CheckpointStore {
         VALUES (@checkpointId, @planId,
           (SELECT coalesce(max(seq), 0) + 1 FROM checkpoints WHERE plan_id = @planId),
           @checkpointType, @sandboxRef, @commitSha, @treeSha, @indexTreeSha, @headSha, @headRef, @filesystemPath,
-          @sizeBytes, @filesChanged, @createdAt, @metadata, @patch)
+          @resourceId, @sizeBytes, @filesChanged, @createdAt, @metadata, @patch)
         RETURNING ${CHECKPOINT_COLUMNS}`),
       get: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE checkpoint_id = ?`),
       patch: db.prepare('SELECT patch FROM checkpoints WHERE checkpoint_id = ?'),
@@ -184,6 +188,19 @@ class SqliteCheckpointStore implements CheckpointStore {
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq DESC LIMIT 1`,
       ),
       list: db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq`),
+      // Newest first under the limit (LIMIT -1: none), then back to oldest first. A null
+      // parameter switches its filter off; plan_id and seq come from the (plan_id, seq) index.
+      query: db.prepare(`SELECT * FROM (
+          SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints
+          WHERE plan_id = @planId
+            AND (@tool IS NULL OR json_extract(metadata_json, '$.tool') = @tool)
+            AND (@phase IS NULL OR json_extract(metadata_json, '$.phase') = @phase)
+            AND (@since IS NULL OR created_at >= @since)
+          ORDER BY seq DESC LIMIT @limit
+        ) ORDER BY seq`),
+      before: db.prepare(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1`,
+      ),
       count: db.prepare('SELECT count(*) AS n FROM checkpoints WHERE plan_id = ?'),
       oldest: db.prepare(
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq LIMIT ?`,
@@ -201,9 +218,13 @@ class SqliteCheckpointStore implements CheckpointStore {
     };
   }
 
-  insert(checkpoint: Omit<Checkpoint, 'seq'>, patch?: Uint8Array): Checkpoint {
+  insert(
+    checkpoint: Omit<Checkpoint, 'seq' | 'resourceId'> & { resourceId?: string | null },
+    patch?: Uint8Array,
+  ): Checkpoint {
     const row = this.statements.insert.get({
       ...checkpoint,
+      resourceId: checkpoint.resourceId ?? null,
       metadata: JSON.stringify(checkpoint.metadata),
       patch: patch === undefined ? null : Buffer.from(patch.buffer, patch.byteOffset, patch.byteLength),
     });
@@ -225,8 +246,23 @@ class SqliteCheckpointStore implements CheckpointStore {
     return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
-  list(planId: string): Checkpoint[] {
-    return this.statements.list.all(planId).map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
+  list(planId: string, query?: CheckpointQuery): Checkpoint[] {
+    const rows =
+      query === undefined
+        ? this.statements.list.all(planId)
+        : this.statements.query.all({
+            planId,
+            tool: query.tool ?? null,
+            phase: query.phase ?? null,
+            since: query.since ?? null,
+            limit: query.limit ?? -1,
+          });
+    return rows.map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
+  }
+
+  before(planId: string, seq: number): Checkpoint | undefined {
+    const row = this.statements.before.get(planId, seq);
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   count(planId: string): number {

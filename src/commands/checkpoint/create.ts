@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
 import type { Checkpoint, CheckpointType, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
-import { short, skipReason } from '../../cli/render.js';
+import { humanBytes, short, skipReason } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`: a checkpoint (`skipped: false`) or a tool declared `skip`. */
 export type CheckpointCreateResult =
@@ -22,12 +22,15 @@ export default class CheckpointCreate extends SavepointCommand<CheckpointCreateR
 
 With --tool, the plan policy's tool declarations are consulted first (savepoint plan policy set --tool 'Read*=skip'): a tool declared skip gets no checkpoint, and the result is { skipped: true, planId, tool, reason: 'tool declared skip' } with exit 0, unless --force. After a new checkpoint, retention prunes the plan's oldest checkpoints beyond its policy's retention.max (default 50); prunedCheckpointIds lists them.
 
-Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eol, text/eol attributes) and clean/smudge filters are not applied. Nested repositories (a directory holding .git) are never entered, and untracked files over the plan policy's untrackedSizeCap, else SAVEPOINT_UNTRACKED_SIZE_CAP bytes (default 100 MiB), are never hashed; both are reported under skippedPaths.`;
+Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eol, text/eol attributes) and clean/smudge filters are not applied. Nested repositories (a directory holding .git) are never entered, and untracked files over the plan policy's untrackedSizeCap, else SAVEPOINT_UNTRACKED_SIZE_CAP bytes (default 100 MiB), are never hashed; both are reported under skippedPaths.
+
+Accounting: filesChanged counts the paths that differ from the plan's previous checkpoint (the first one: from the plan's base commit); sizeBytes is the uncompressed size of the distinct blobs at the added or modified paths. --resource sets resourceId; each --meta KEY=VALUE lands in metadata.meta (keys 1-64 characters of A-Z a-z 0-9 _ . -, not kind/reason/tool/phase/rollbackTarget/skippedPaths; at most 32 pairs, 1024 characters per value, 8 KiB in all). Metadata that breaks a rule fails with METADATA_INVALID (exit 2) before anything is written.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --reason "before rewriting parser" --tool Edit',
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --json',
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --type patch',
+    '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --resource src/parser.ts --meta ticket=PAR-12 --meta attempt=2',
   ];
 
   static override flags = {
@@ -35,6 +38,11 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
     reason: Flags.string({ summary: 'Why this checkpoint is taken.' }),
     tool: Flags.string({ summary: 'The tool about to run (e.g. Edit, Bash).' }),
     phase: Flags.string({ summary: 'The phase of the agent loop (e.g. plan, edit, test).' }),
+    resource: Flags.string({ summary: 'What the checkpoint is about: a file, a ticket, a resource id.' }),
+    meta: Flags.string({
+      summary: 'A KEY=VALUE pair to record with the checkpoint (repeatable).',
+      multiple: true,
+    }),
     force: Flags.boolean({
       summary: 'Make a new checkpoint even if nothing changed or the tool is declared skip.',
     }),
@@ -53,6 +61,12 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
     if (flags.tool !== undefined) request.tool = flags.tool;
     if (flags.phase !== undefined) request.phase = flags.phase;
     if (flags.type !== undefined) request.type = flags.type as CheckpointType;
+    if (flags.resource !== undefined) request.resourceId = flags.resource;
+    if (flags.meta !== undefined) {
+      // Loaded here, not at the top: zod stays out of `--help`.
+      const { parseMetaPairs } = await import('../../checkpoint/metadata.js');
+      request.meta = parseMetaPairs(flags.meta);
+    }
     const outcome = await savepoint.checkpoints.create(flags.plan, request);
     if (outcome.skipped) {
       this.say(
@@ -68,7 +82,7 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
       );
     } else {
       this.say(
-        `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (${checkpoint.checkpointType}, tree ${short(checkpoint.treeSha)})`,
+        `Checkpoint #${checkpoint.seq} ${checkpoint.checkpointId} of plan ${checkpoint.planId} (${checkpoint.checkpointType}, tree ${short(checkpoint.treeSha)}; ${checkpoint.filesChanged ?? '?'} ${checkpoint.filesChanged === 1 ? 'file' : 'files'} changed, ${humanBytes(checkpoint.sizeBytes)} ${checkpoint.checkpointType === 'patch' ? 'patch' : 'new'})`,
       );
     }
     if (prunedCheckpointIds.length > 0) {
