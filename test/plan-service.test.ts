@@ -75,7 +75,7 @@ describe('plan create', () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);
     const { plan: first } = await sp.plans.create({ sandbox: repo });
-    sp.plans.abandon(first.planId);
+    await sp.plans.abandon(first.planId);
     const { plan: second, checkpoint } = await sp.plans.create({ sandbox: repo });
     expect(checkpoint.planId).toBe(second.planId);
     expect(checkpoint.seq).toBe(1);
@@ -290,7 +290,7 @@ describe('plan apply and abandon', () => {
     writeFiles(repo, { 'a.txt': 'work in progress\n' });
     const before = repoState(repo);
 
-    const abandoned = sp.plans.abandon(plan.planId);
+    const abandoned = await sp.plans.abandon(plan.planId);
 
     expect(abandoned).toMatchObject({ planId: plan.planId, state: 'abandoned', appliedAt: null });
     expect(sp.plans.get(plan.planId).state).toBe('abandoned');
@@ -306,7 +306,7 @@ describe('plan apply and abandon', () => {
     const { plan: appliedPlan } = await sp.plans.create({ sandbox: repo });
     await sp.plans.apply(appliedPlan.planId);
     const { plan: abandonedPlan } = await sp.plans.create({ sandbox: repo });
-    sp.plans.abandon(abandonedPlan.planId);
+    await sp.plans.abandon(abandonedPlan.planId);
     const rows = sp.plans.list();
     writeFiles(repo, { 'x.txt': 'x\n' });
 
@@ -337,7 +337,7 @@ describe('lost compare-and-set against a concurrent writer', () => {
     writeFiles(repo, { 'a.txt': 'changed\n' });
     const refsBefore = refs(repo);
 
-    two.plans.abandon(plan.planId);
+    await two.plans.abandon(plan.planId);
     await expectError(one.plans.apply(plan.planId), PlanNotActiveError, 'PLAN_NOT_ACTIVE', 4);
 
     expect(one.plans.get(plan.planId)).toMatchObject({ state: 'abandoned', appliedAt: null });
@@ -356,7 +356,7 @@ describe('lost compare-and-set against a concurrent writer', () => {
 
     // apply() reads the plan synchronously, then awaits git; the other writer wins meanwhile.
     const applying = one.plans.apply(plan.planId);
-    two.plans.abandon(plan.planId);
+    await two.plans.abandon(plan.planId);
     const error = await expectError(applying, PlanStateChangedError, 'PLAN_STATE_CHANGED', 4);
 
     expect(error.details).toEqual({ planId: plan.planId, expected: 'active', state: 'abandoned' });
@@ -374,7 +374,7 @@ describe('lost compare-and-set against a concurrent writer', () => {
     const { plan } = await one.plans.create({ sandbox: repo });
 
     const applying = one.plans.apply(plan.planId);
-    two.plans.abandon(plan.planId);
+    await two.plans.abandon(plan.planId);
     await expectError(applying, PlanStateChangedError, 'PLAN_STATE_CHANGED', 4);
     expect(two.plans.get(plan.planId).state).toBe('abandoned');
     expect(two.checkpoints.list(plan.planId)).toHaveLength(1);
@@ -389,7 +389,7 @@ describe('lost compare-and-set against a concurrent writer', () => {
     const refsBefore = refs(repo);
 
     const creating = one.checkpoints.create(plan.planId);
-    two.plans.abandon(plan.planId);
+    await two.plans.abandon(plan.planId);
     await expectError(creating, PlanStateChangedError, 'PLAN_STATE_CHANGED', 4);
     expect(two.checkpoints.list(plan.planId)).toHaveLength(1);
     expect(refs(repo)).toEqual(refsBefore);
@@ -410,7 +410,7 @@ describe('lost compare-and-set against a concurrent writer', () => {
       checkpointId: checkpoint.checkpointId,
       confirm: yes,
     });
-    two.plans.abandon(plan.planId);
+    await two.plans.abandon(plan.planId);
     await expectError(rolling, PlanStateChangedError, 'PLAN_STATE_CHANGED', 4);
 
     expect(repoState(repo)).toEqual(before);

@@ -4,6 +4,7 @@
  * which plan, deduplication, the ref name, and recording the row atomically.
  */
 import { SandboxInvalidError } from '../core/errors.js';
+import { faultPoint } from '../core/faults.js';
 import type {
   Clock,
   GitSandbox,
@@ -14,6 +15,7 @@ import type {
   SnapshotScan,
   Store,
 } from '../core/ports.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
 import { CheckpointNotFoundError, CheckpointNotInPlanError } from './errors.js';
@@ -86,6 +88,8 @@ export interface ServiceDeps {
   scanOptions: ScanOptions;
   /** Directory relative paths are resolved against, and the default sandbox. */
   cwd: string;
+  /** The operation ledger every mutating action runs through (lock, intent, outcome). */
+  ledger: Ledger;
 }
 
 /** Untracked files larger than this are skipped by snapshots unless configured otherwise: 100 MiB. */
@@ -177,6 +181,8 @@ export class CheckpointService {
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): sandbox gone or another repository
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
+   * @throws {BusyError} `BUSY` (exit 6): another savepoint process holds the sandbox lock
+   * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (exit 7): run `savepoint recover` first
    */
   async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
   async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
@@ -194,18 +200,38 @@ export class CheckpointService {
         };
       }
     }
-    const sandbox = await this.openSandbox(plan);
-    const scan = await sandbox.scan(this.scanOptionsFor(plan));
-    try {
-      const metadata: CheckpointMetadata = { kind: 'manual' };
-      if (request.reason !== undefined) metadata.reason = request.reason;
-      if (request.tool !== undefined) metadata.tool = request.tool;
-      if (request.phase !== undefined) metadata.phase = request.phase;
-      const result = await this.record(plan, sandbox, scan, metadata, { force: request.force ?? false });
-      return { ...result, skipped: false };
-    } finally {
-      await scan.dispose();
-    }
+    const spec = {
+      kind: 'checkpoint.create' as const,
+      planId: plan.planId,
+      sandboxPath: plan.sandboxPath,
+      commonDir: plan.gitDir,
+      args: { ...request },
+    };
+    const taken = async (): Promise<CheckpointTaken> => {
+      // Re-read under the sandbox lock: the plan may have changed while this process waited.
+      const current = this.activePlan(plan.planId, 'checkpoint');
+      const sandbox = await this.openSandbox(current);
+      const scan = await sandbox.scan(this.scanOptionsFor(current));
+      try {
+        const metadata: CheckpointMetadata = { kind: 'manual' };
+        if (request.reason !== undefined) metadata.reason = request.reason;
+        if (request.tool !== undefined) metadata.tool = request.tool;
+        if (request.phase !== undefined) metadata.phase = request.phase;
+        const result = await this.record(current, sandbox, scan, metadata, { force: request.force ?? false });
+        faultPoint('checkpoint.before-outcome');
+        return { ...result, skipped: false };
+      } finally {
+        await scan.dispose();
+      }
+    };
+    return this.deps.ledger.run(spec, taken, {
+      summarize: (r) => ({
+        checkpointId: r.checkpoint.checkpointId,
+        seq: r.checkpoint.seq,
+        deduplicated: r.deduplicated,
+        prunedCheckpointIds: r.prunedCheckpointIds,
+      }),
+    });
   }
 
   /**
@@ -241,7 +267,9 @@ export class CheckpointService {
       scan,
       `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
     );
+    faultPoint('checkpoint.after-objects');
     await sandbox.createRef(ref, commitSha);
+    faultPoint('checkpoint.after-ref');
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
       recorded = store.transaction(() => {

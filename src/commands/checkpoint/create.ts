@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
 import type { Checkpoint, SkippedPath } from '../../checkpoint/model.js';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { short, skipReason } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`: a checkpoint (`skipped: false`) or a tool declared `skip`. */
@@ -30,6 +30,7 @@ Files are captured byte for byte: line-ending conversion (core.autocrlf, core.eo
   ];
 
   static override flags = {
+    wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id.', required: true }),
     reason: Flags.string({ summary: 'Why this checkpoint is taken.' }),
     tool: Flags.string({ summary: 'The tool about to run (e.g. Edit, Bash).' }),

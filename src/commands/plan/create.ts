@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { color } from '../../cli/render.js';
 import type { Plan } from '../../plan/model.js';
 
@@ -21,6 +21,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
   ];
 
   static override flags = {
+    wait: waitFlag,
     sandbox: Flags.directory({
       summary: 'A directory inside the worktree to work in (default: current directory).',
     }),
