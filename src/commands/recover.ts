@@ -43,7 +43,7 @@ Afterwards the sandbox equals the operation's pre- or post-state, and the ledger
       this.say(
         `${report.dryRun ? 'Would recover' : 'Recovered'} ${op.kind} ${op.opId} (${op.recovery}): ${op.summary}`,
       );
-      this.say(`  sandbox is in the operation's ${op.endState}-state`);
+      this.say(`  sandbox ${report.dryRun ? 'would end' : 'is'} in the operation's ${op.endState}-state`);
       for (const ref of op.removedRefs) this.say(`  removed orphan ref ${ref}`);
     }
     return report;

@@ -57,6 +57,10 @@ export interface RecoverReport {
   operations: RecoveredOperation[];
 }
 
+function paths(n: number): string {
+  return `${n} ${n === 1 ? 'path' : 'paths'} rewritten`;
+}
+
 interface Plan {
   planId: string;
   sandboxPath: string;
@@ -185,8 +189,8 @@ export class RecoveryService {
         endState = mode === 'forward' ? 'post' : 'pre';
         summary =
           mode === 'forward'
-            ? `finished the rollback to checkpoint ${target.checkpointId} (${restored.total} paths)`
-            : `returned to safety checkpoint ${target.checkpointId} (${restored.total} paths)`;
+            ? `finished the rollback to checkpoint ${target.checkpointId} (${paths(restored.total)})`
+            : `returned to safety checkpoint ${target.checkpointId} (${paths(restored.total)})`;
       }
     } else {
       endState = this.durableEffect(op) ? 'post' : 'pre';
