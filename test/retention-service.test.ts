@@ -298,7 +298,7 @@ describe('plan policy', () => {
       'USAGE',
       2,
     );
-    sp.plans.abandon(plan.planId);
+    await sp.plans.abandon(plan.planId);
     await expectError(
       () => sp.plans.setPolicy(plan.planId, { retentionMax: 3 }),
       PlanNotActiveError,
@@ -321,7 +321,7 @@ describe('plan policy', () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });
-    sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip', ReadWrite: 'checkpoint' } });
+    await sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip', ReadWrite: 'checkpoint' } });
     writeFiles(repo, { 'a.txt': 'a\n' });
     const skipped = await sp.checkpoints.create(plan.planId, { tool: 'ReadFile' });
     expect(skipped).toEqual({
@@ -347,7 +347,7 @@ describe('plan policy', () => {
     writeFiles(repo, { 'big.bin': 'x'.repeat(100), 'small.txt': 'ok\n' });
     const result = await sp.checkpoints.create(plan.planId);
     expect(result.skippedPaths).toEqual([{ path: 'big.bin', reason: 'too-large', sizeBytes: 100 }]);
-    sp.plans.setPolicy(plan.planId, { untrackedSizeCap: 1000 });
+    await sp.plans.setPolicy(plan.planId, { untrackedSizeCap: 1000 });
     writeFiles(repo, { 'small.txt': 'ok again\n' });
     expect((await sp.checkpoints.create(plan.planId)).skippedPaths).toEqual([]);
   });

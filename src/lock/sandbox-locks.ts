@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
-import { BusyError } from '../core/errors.js';
+import { BusyError, SandboxInvalidError } from '../core/errors.js';
 import type { HeldLock, SandboxLocks } from '../core/ports.js';
 import { processAlive } from '../core/process.js';
 
@@ -90,6 +90,12 @@ async function removeLockDir(lockDir: string, staleOwner: Owner | null): Promise
 export class FileSandboxLocks implements SandboxLocks {
   async acquire(commonDir: string, sandboxPath: string, waitMs: number): Promise<HeldLock> {
     const lockDir = lockPath(commonDir, sandboxPath);
+    // Never recreate a repository that is gone: only savepoint's own directories are made.
+    if (!(await stat(commonDir).catch(() => undefined))?.isDirectory()) {
+      throw new SandboxInvalidError(`repository ${commonDir} of sandbox ${sandboxPath} is gone`, {
+        details: { sandboxPath, gitDir: commonDir },
+      });
+    }
     await mkdir(path.dirname(lockDir), { recursive: true, mode: 0o700 });
     const deadline = Date.now() + waitMs;
     let compromised: Error | null = null;
