@@ -8,11 +8,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SandboxInvalidError, SandboxRefusedError, type SavepointError } from '../src/core/errors.js';
 import type { Clock } from '../src/core/ports.js';
-import {
-  ActivePlanExistsError,
-  PlanNotActiveError,
-  PlanNotFoundError,
-} from '../src/plan/errors.js';
+import { ActivePlanExistsError, PlanNotActiveError, PlanNotFoundError } from '../src/plan/errors.js';
 import type { Savepoint } from '../src/savepoint.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { headOf, refs, repoState, tempIndexFiles } from './helpers/fs-snapshot.js';
