@@ -9,7 +9,7 @@
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,6 +50,17 @@ async function readOwner(lockDir: string): Promise<Owner | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * Runs `change` on the lock directory's content and puts the directory's mtime back:
+ * proper-lockfile refreshes the mtime and takes any mtime it did not set as a sign that
+ * another process took the lock over (its "compromised" check).
+ */
+async function keepingMtime(lockDir: string, change: () => Promise<unknown>): Promise<void> {
+  const before = await stat(lockDir);
+  await change();
+  await utimes(lockDir, before.atime, before.mtime);
 }
 
 /** Why a lock directory is stale, or null when its holder may still be alive. */
@@ -119,24 +130,29 @@ export class FileSandboxLocks implements SandboxLocks {
           sandboxPath,
           acquiredAt: new Date().toISOString(),
         };
-        await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
+        const ownerFile = path.join(lockDir, 'owner.json');
+        await keepingMtime(lockDir, () => writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 }));
         let released = false;
         return {
           release: async () => {
             if (released) return;
             released = true;
-            await rm(path.join(lockDir, 'owner.json'), { force: true }).catch(() => undefined);
+            // proper-lockfile removes the lock with rmdir: it must be empty again.
+            await keepingMtime(lockDir, () => rm(ownerFile, { force: true })).catch(() => undefined);
             await release().catch(() => undefined);
-            if (compromised)
+            if (compromised) {
               process.stderr.write(
-                `savepoint: warning: sandbox lock was taken over: ${String(compromised)}\n`,
+                `savepoint: warning: the sandbox lock was taken over: ${String(compromised)}\n`,
               );
+            }
           },
         };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        // ENOTEMPTY: proper-lockfile found the lock stale and could not rmdir it (it holds owner.json).
+        if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw error;
       }
-      if ((await staleness(lockDir)) === 'dead-holder') {
+      if ((await staleness(lockDir)) !== null) {
         await removeLockDir(lockDir, await readOwner(lockDir));
         continue;
       }
