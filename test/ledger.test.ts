@@ -90,6 +90,18 @@ describe('the ledger records every mutating call', () => {
 });
 
 describe("rollback's index step and .git/index.lock", () => {
+  it('checkpoint creation works while another git process holds .git/index.lock', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'a.txt': 'changed\n' });
+    writeFileSync(path.join(repo, '.git', 'index.lock'), '');
+    const { checkpoint, deduplicated } = await sp.checkpoints.create(plan.planId);
+    expect(deduplicated).toBe(false);
+    expect(git(repo, 'show', `${checkpoint.treeSha}:a.txt`)).toBe('changed');
+    rmSync(path.join(repo, '.git', 'index.lock'));
+  });
+
   it('files and HEAD restored, index lock held: BUSY (6), operation incomplete; recover sets the index', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     const sp = await openSavepoint(repo);
