@@ -61,7 +61,8 @@ function paths(n: number): string {
   return `${n} ${n === 1 ? 'path' : 'paths'} rewritten`;
 }
 
-interface Plan {
+/** Where a plan's sandbox is. */
+interface PlanLocation {
   planId: string;
   sandboxPath: string;
   gitDir: string;
@@ -159,7 +160,7 @@ export class RecoveryService {
 
   private async recoverOne(op: Operation, mode: Recovery, by: string): Promise<RecoveredOperation> {
     const { store, clock } = this.deps;
-    const plan: Plan | undefined = op.planId ? store.plans.get(op.planId) : undefined;
+    const plan: PlanLocation | undefined = op.planId ? store.plans.get(op.planId) : undefined;
     const sandbox = await this.deps.sandboxes.open(plan?.sandboxPath ?? op.sandboxPath);
     const removedTempFiles = await this.cleanTemp(sandbox);
     let endState: 'pre' | 'post';
