@@ -64,7 +64,21 @@ export {
   StoreIntegrityError,
   UsageError,
 } from './core/errors.js';
+export { FAULT_POINTS, type FaultPoint } from './core/faults.js';
 export type { DiffStatEntry, HeadState, TreeChange, TreeDelta } from './core/ports.js';
+export type { DoctorProblem, DoctorReport, ProblemKind } from './ledger/doctor-service.js';
+export { DoctorProblemsError, OperationInterruptedError, OperationNotFoundError } from './ledger/errors.js';
+export { DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';
+export {
+  Operation,
+  OperationKind,
+  OperationState,
+  OperationStatus,
+  operationState,
+  Recovery,
+} from './ledger/model.js';
+export type { OperationView, OpsFilter } from './ledger/ops-service.js';
+export type { RecoveredOperation, RecoverReport, RecoverRequest } from './ledger/recovery-service.js';
 export {
   ActivePlanExistsError,
   ConfirmationError,

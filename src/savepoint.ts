@@ -14,6 +14,11 @@ import { systemClock, ulidGenerator } from './core/defaults.js';
 import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
 import { GitSandboxProvider } from './git/sandbox.js';
+import { DoctorService } from './ledger/doctor-service.js';
+import { DEFAULT_LOCK_WAIT_MS, Ledger } from './ledger/ledger.js';
+import { OpsService } from './ledger/ops-service.js';
+import { RecoveryService } from './ledger/recovery-service.js';
+import { FileSandboxLocks } from './lock/sandbox-locks.js';
 import { PlanService } from './plan/plan-service.js';
 import { RollbackService } from './plan/rollback-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -33,6 +38,22 @@ export interface SavepointOptions {
    * hashed into the object store). Default: `SAVEPOINT_UNTRACKED_SIZE_CAP` if set, else 100 MiB.
    */
   untrackedSizeCap?: number;
+  /**
+   * How long a mutating call waits for the sandbox lock another savepoint process holds, ms,
+   * before `BUSY` (exit 6). Default: `SAVEPOINT_WAIT` seconds if set, else 5000.
+   */
+  lockWaitMs?: number;
+}
+
+/** The lock wait from the environment (`SAVEPOINT_WAIT`, seconds), if set. */
+function envLockWait(): number | undefined {
+  const raw = process.env.SAVEPOINT_WAIT;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new UsageError(`SAVEPOINT_WAIT must be a number of seconds ≥ 0, got "${raw}"`);
+  }
+  return Math.round(value * 1000);
 }
 
 /** The size cap from the environment, if it is a non-negative integer. */
@@ -57,16 +78,25 @@ export class Savepoint {
   readonly retention: RetentionService;
   /** What changed between checkpoints, or since one: `checkpoint show --stat/--diff`, `checkpoint diff`. */
   readonly diffs: CheckpointDiffService;
+  /** The operation ledger: `ops list|show`. */
+  readonly ops: OpsService;
+  /** `recover`: finish or abort interrupted operations. */
+  readonly recovery: RecoveryService;
+  /** `doctor`: invariant check and safe repairs. */
+  readonly doctor: DoctorService;
   private readonly store: SqliteStore;
 
-  private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }) {
+  private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }, locks: FileSandboxLocks) {
     this.dbPath = dbPath;
     this.store = deps.store;
     this.checkpoints = new CheckpointService(deps);
     this.plans = new PlanService(deps, this.checkpoints);
-    this.rollbacks = new RollbackService(this.checkpoints);
+    this.rollbacks = new RollbackService(this.checkpoints, deps.ledger);
     this.retention = new RetentionService(deps, this.checkpoints);
     this.diffs = new CheckpointDiffService(this.checkpoints);
+    this.ops = new OpsService(deps);
+    this.recovery = new RecoveryService(deps, this.checkpoints, this.rollbacks);
+    this.doctor = new DoctorService(deps, this.recovery, locks);
   }
 
   /**
@@ -75,6 +105,7 @@ export class Savepoint {
    *
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): no `db` and `cwd` is not in a git worktree
    * @throws {StoreIntegrityError} `STORE_FOREIGN` / `STORE_TOO_NEW` (exit 9)
+   * @throws {UsageError} `USAGE` (exit 2): bad `SAVEPOINT_WAIT` or `SAVEPOINT_UNTRACKED_SIZE_CAP`
    */
   static async open(options: SavepointOptions = {}): Promise<Savepoint> {
     const untrackedSizeCap = options.untrackedSizeCap ?? envSizeCap() ?? DEFAULT_UNTRACKED_SIZE_CAP;
@@ -84,14 +115,16 @@ export class Savepoint {
       ? path.resolve(cwd, options.db)
       : SqliteStore.defaultPath((await sandboxes.open(cwd)).commonDir);
     const store = SqliteStore.open(dbPath);
-    return new Savepoint(dbPath, {
-      store,
-      sandboxes,
-      clock: options.clock ?? systemClock,
-      ids: options.ids ?? ulidGenerator(),
-      scanOptions: { untrackedSizeCap },
-      cwd,
-    });
+    const clock = options.clock ?? systemClock;
+    const ids = options.ids ?? ulidGenerator();
+    const locks = new FileSandboxLocks();
+    const lockWaitMs = options.lockWaitMs ?? envLockWait() ?? DEFAULT_LOCK_WAIT_MS;
+    const ledger = new Ledger({ store, locks, clock, ids, lockWaitMs });
+    return new Savepoint(
+      dbPath,
+      { store, sandboxes, clock, ids, scanOptions: { untrackedSizeCap }, cwd, ledger },
+      locks,
+    );
   }
 
   /** Closes the database. */

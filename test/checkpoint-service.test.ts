@@ -448,7 +448,7 @@ describe('lookups and guards', () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);
     const { plan: first, checkpoint: firstCheckpoint } = await sp.plans.create({ sandbox: repo });
-    sp.plans.abandon(first.planId);
+    await sp.plans.abandon(first.planId);
     const { plan: second } = await sp.plans.create({ sandbox: repo });
     const missing = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 

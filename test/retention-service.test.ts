@@ -10,6 +10,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { CheckpointService } from '../src/checkpoint/checkpoint-service.js';
 import { ulidGenerator } from '../src/core/defaults.js';
 import { UsageError } from '../src/core/errors.js';
+import { Ledger } from '../src/ledger/ledger.js';
+import { FileSandboxLocks } from '../src/lock/sandbox-locks.js';
 import { PlanNotActiveError, PlanNotFoundError } from '../src/plan/errors.js';
 import { PlanPolicy } from '../src/plan/model.js';
 import type { Savepoint } from '../src/savepoint.js';
@@ -60,7 +62,7 @@ describe('auto-prune after a new checkpoint', () => {
     const third = await sp.checkpoints.create(plan.planId);
     expect(third.prunedCheckpointIds).toEqual([second.checkpointId]);
     // Lower retention without a new row: a deduplicated create does not prune.
-    sp.plans.setPolicy(plan.planId, { retentionMax: 1 });
+    await sp.plans.setPolicy(plan.planId, { retentionMax: 1 });
     const again = await sp.checkpoints.create(plan.planId);
     expect(again).toMatchObject({ deduplicated: true, prunedCheckpointIds: [] });
     expect(sp.checkpoints.list(plan.planId)).toHaveLength(2);
@@ -92,7 +94,7 @@ describe('auto-prune after a new checkpoint', () => {
     expect(refsAndRows(repo, sp, [plan.planId]).refs).toEqual(refsAndRows(repo, sp, [plan.planId]).rows);
 
     // Visiting every survivor would add safety checkpoints that prune the others: widen retention first.
-    sp.plans.setPolicy(plan.planId, { retentionMax: 50 });
+    await sp.plans.setPolicy(plan.planId, { retentionMax: 50 });
     for (const id of left) {
       const checkpoint = sp.checkpoints.get(id);
       await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: id, confirm: yes });
@@ -257,8 +259,8 @@ describe('plan policy', () => {
       planId: plan.planId,
       policy: { retention: { max: 50 }, tools: {}, head: 'restore', defaultType: 'commit' },
     });
-    sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip' } });
-    const result = sp.plans.setPolicy(plan.planId, {
+    await sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip' } });
+    const result = await sp.plans.setPolicy(plan.planId, {
       retentionMax: 7,
       tools: { Edit: 'checkpoint' },
       head: 'keep',
@@ -304,7 +306,7 @@ describe('plan policy', () => {
       'USAGE',
       2,
     );
-    sp.plans.abandon(plan.planId);
+    await sp.plans.abandon(plan.planId);
     await expectError(
       () => sp.plans.setPolicy(plan.planId, { retentionMax: 3 }),
       PlanNotActiveError,
@@ -332,7 +334,7 @@ describe('plan policy', () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });
-    sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip', ReadWrite: 'checkpoint' } });
+    await sp.plans.setPolicy(plan.planId, { tools: { 'Read*': 'skip', ReadWrite: 'checkpoint' } });
     writeFiles(repo, { 'a.txt': 'a\n' });
     const skipped = await sp.checkpoints.create(plan.planId, { tool: 'ReadFile' });
     expect(skipped).toEqual({
@@ -358,7 +360,7 @@ describe('plan policy', () => {
     writeFiles(repo, { 'big.bin': 'x'.repeat(100), 'small.txt': 'ok\n' });
     const result = await sp.checkpoints.create(plan.planId);
     expect(result.skippedPaths).toEqual([{ path: 'big.bin', reason: 'too-large', sizeBytes: 100 }]);
-    sp.plans.setPolicy(plan.planId, { untrackedSizeCap: 1000 });
+    await sp.plans.setPolicy(plan.planId, { untrackedSizeCap: 1000 });
     writeFiles(repo, { 'small.txt': 'ok again\n' });
     expect((await sp.checkpoints.create(plan.planId)).skippedPaths).toEqual([]);
   });
@@ -450,6 +452,8 @@ describe('selection cost', () => {
       store: {
         plans: store.plans,
         checkpoints: counting,
+        operations: store.operations,
+        integrityProblems: () => [],
         transaction: (fn) => store.transaction(fn),
         close: () => {},
       },
@@ -461,6 +465,13 @@ describe('selection cost', () => {
       ids: ulidGenerator(),
       scanOptions: { untrackedSizeCap: 0 },
       cwd: '/tmp',
+      ledger: new Ledger({
+        store,
+        locks: new FileSandboxLocks(),
+        clock: { now: () => new Date() },
+        ids: ulidGenerator(),
+        lockWaitMs: 0,
+      }),
     });
     const pruned = service.prunableCheckpoints(planId, 1998);
     // Two to prune: #2 and #3 (#1 first; #6 is the latest rollback's target, #11 its safety checkpoint).

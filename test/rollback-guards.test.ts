@@ -12,6 +12,7 @@ import {
   PathInTheWayError,
 } from '../src/checkpoint/errors.js';
 import { BusyError, SandboxInvalidError } from '../src/core/errors.js';
+import { OperationInterruptedError } from '../src/ledger/errors.js';
 import {
   HeadMovedError,
   PlanNotActiveError,
@@ -310,7 +311,7 @@ describe('refused rollbacks change nothing', () => {
     expect(after.head).toEqual(before.head);
   });
 
-  it('HEAD moved while the confirmation was pending: ROLLBACK_INCOMPLETE, exit 1, and its safety checkpoint restores the state before', async () => {
+  it('HEAD moved while the confirmation was pending: ROLLBACK_INCOMPLETE, exit 1, the operation awaits recover, and recover --abort restores the state before', async () => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     writeFiles(repo, { 'a.txt': 'committed before the rollback\n' });
     git(repo, 'add', 'a.txt');
@@ -334,8 +335,18 @@ describe('refused rollbacks change nothing', () => {
     const safetyCheckpointId = String(error.details.safetyCheckpointId);
     expect(error.details).toEqual({ planId: plan.planId, safetyCheckpointId });
     expect(sp.checkpoints.get(safetyCheckpointId).metadata.kind).toBe('safety');
+    expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(1);
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: safetyCheckpointId, confirm: yes }),
+      OperationInterruptedError,
+      'OPERATION_INTERRUPTED',
+      7,
+    );
 
-    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: safetyCheckpointId, confirm: yes });
+    const report = await sp.recovery.recover({ planId: plan.planId, abort: true });
+    expect(report.operations.map((op) => [op.recovery, op.endState, op.restoredTo])).toEqual([
+      ['abort', 'pre', safetyCheckpointId],
+    ]);
     const after = repoState(repo);
     expect(after.tree).toEqual(before.tree);
     expect(after.staged).toEqual(before.staged);

@@ -4,6 +4,7 @@
  * which plan, deduplication, the ref name, and recording the row atomically.
  */
 import { SandboxInvalidError } from '../core/errors.js';
+import { faultPoint } from '../core/faults.js';
 import type {
   Clock,
   GitSandbox,
@@ -15,6 +16,7 @@ import type {
   Store,
   TreeDelta,
 } from '../core/ports.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
 import {
@@ -118,6 +120,8 @@ export interface ServiceDeps {
   scanOptions: ScanOptions;
   /** Directory relative paths are resolved against, and the default sandbox. */
   cwd: string;
+  /** The operation ledger every mutating action runs through (lock, intent, outcome). */
+  ledger: Ledger;
 }
 
 /** Untracked files larger than this are skipped by snapshots unless configured otherwise: 100 MiB. */
@@ -212,6 +216,8 @@ export class CheckpointService {
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (exit 9): a `patch` checkpoint whose
    *   base commit is gone, or whose patch does not reproduce the snapshot; nothing recorded
+   * @throws {BusyError} `BUSY` (exit 6): another savepoint process holds the sandbox lock
+   * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (exit 7): run `savepoint recover` first
    */
   async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
   async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
@@ -231,24 +237,44 @@ export class CheckpointService {
         };
       }
     }
-    const sandbox = await this.openSandbox(plan);
-    const scan = await sandbox.scan(this.scanOptionsFor(plan));
-    try {
-      const metadata: CheckpointMetadata = { kind: 'manual' };
-      if (request.reason !== undefined) metadata.reason = request.reason;
-      if (request.tool !== undefined) metadata.tool = request.tool;
-      if (request.phase !== undefined) metadata.phase = request.phase;
-      if (request.meta !== undefined && Object.keys(request.meta).length > 0)
-        metadata.meta = { ...request.meta };
-      const result = await this.record(plan, sandbox, scan, metadata, {
-        force: force ?? false,
-        type: request.type ?? plan.policy.defaultType,
-        ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),
-      });
-      return { ...result, skipped: false };
-    } finally {
-      await scan.dispose();
-    }
+    const spec = {
+      kind: 'checkpoint.create' as const,
+      planId: plan.planId,
+      sandboxPath: plan.sandboxPath,
+      commonDir: plan.gitDir,
+      args: { ...request },
+    };
+    const taken = async (): Promise<CheckpointTaken> => {
+      // Re-read under the sandbox lock: the plan may have changed while this process waited.
+      const current = this.activePlan(plan.planId, 'checkpoint');
+      const sandbox = await this.openSandbox(current);
+      const scan = await sandbox.scan(this.scanOptionsFor(current));
+      try {
+        const metadata: CheckpointMetadata = { kind: 'manual' };
+        if (request.reason !== undefined) metadata.reason = request.reason;
+        if (request.tool !== undefined) metadata.tool = request.tool;
+        if (request.phase !== undefined) metadata.phase = request.phase;
+        if (request.meta !== undefined && Object.keys(request.meta).length > 0)
+          metadata.meta = { ...request.meta };
+        const result = await this.record(current, sandbox, scan, metadata, {
+          force: force ?? false,
+          type: request.type ?? current.policy.defaultType,
+          ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),
+        });
+        faultPoint('checkpoint.before-outcome');
+        return { ...result, skipped: false };
+      } finally {
+        await scan.dispose();
+      }
+    };
+    return this.deps.ledger.run(spec, taken, {
+      summarize: (r) => ({
+        checkpointId: r.checkpoint.checkpointId,
+        seq: r.checkpoint.seq,
+        deduplicated: r.deduplicated,
+        prunedCheckpointIds: r.prunedCheckpointIds,
+      }),
+    });
   }
 
   /**
@@ -295,7 +321,9 @@ export class CheckpointService {
       sandbox.commitScan(scan, `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`),
       this.accounting(plan, sandbox, scan, latest),
     ]);
+    faultPoint('checkpoint.after-objects');
     await sandbox.createRef(ref, commitSha);
+    faultPoint('checkpoint.after-ref');
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
       recorded = this.insertRow(

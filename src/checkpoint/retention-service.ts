@@ -4,7 +4,8 @@
  */
 import { decodeTime } from 'ulid';
 import { UsageError } from '../core/errors.js';
-import type { RefEntry } from '../core/ports.js';
+import { faultPoint } from '../core/faults.js';
+import type { GitSandbox, RefEntry } from '../core/ports.js';
 import type { CheckpointService, ServiceDeps } from './checkpoint-service.js';
 
 /** Namespace of checkpoint refs: `refs/savepoint/<planId>/<checkpointId>`. */
@@ -103,14 +104,36 @@ export class RetentionService {
         orphanedRefs: [],
       };
     }
-    const sandbox = await this.checkpoints.openSandbox(plan);
-    const { pruned, remaining } = store.transaction(() => {
-      const rows = this.checkpoints.prunableCheckpoints(plan.planId, keep);
-      store.checkpoints.delete(rows.map((c) => c.checkpointId));
-      return { pruned: rows, remaining: store.checkpoints.count(plan.planId) };
-    });
-    const orphanedRefs = await this.checkpoints.deletePrunedRefs(sandbox, pruned);
-    return { planId: plan.planId, keep, dryRun, pruned: describe(pruned), remaining, orphanedRefs };
+    const spec = {
+      kind: 'prune' as const,
+      planId: plan.planId,
+      sandboxPath: plan.sandboxPath,
+      commonDir: plan.gitDir,
+      args: { keep },
+    };
+    return this.deps.ledger.run(
+      spec,
+      async (op): Promise<PruneResult> => {
+        const sandbox = await this.checkpoints.openSandbox(plan);
+        const { pruned, remaining } = store.transaction(() => {
+          const rows = this.checkpoints.prunableCheckpoints(plan.planId, keep);
+          store.checkpoints.delete(rows.map((c) => c.checkpointId));
+          op.progress({ prunedCheckpointIds: rows.map((c) => c.checkpointId) });
+          return { pruned: rows, remaining: store.checkpoints.count(plan.planId) };
+        });
+        faultPoint('prune.after-rows');
+        const orphanedRefs = await this.checkpoints.deletePrunedRefs(sandbox, pruned);
+        faultPoint('prune.before-outcome');
+        return { planId: plan.planId, keep, dryRun, pruned: describe(pruned), remaining, orphanedRefs };
+      },
+      {
+        summarize: (r) => ({
+          pruned: r.pruned.map((c) => c.checkpointId),
+          remaining: r.remaining,
+          orphanedRefs: r.orphanedRefs,
+        }),
+      },
+    );
   }
 
   /**
@@ -123,14 +146,34 @@ export class RetentionService {
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): `cwd` is not in a git worktree
    */
   async gc(options: { dryRun?: boolean } = {}): Promise<GcResult> {
-    const { store, sandboxes, clock } = this.deps;
+    const { sandboxes } = this.deps;
     const dryRun = options.dryRun ?? false;
     const sandbox = await sandboxes.open(this.deps.cwd);
+    if (dryRun) return this.gcLocked(sandbox, true);
+    return this.deps.ledger.run(
+      { kind: 'gc', planId: null, sandboxPath: sandbox.path, commonDir: sandbox.commonDir, args: {} },
+      (op) => this.gcLocked(sandbox, false, (ids) => op.progress({ removedCheckpointIds: ids })),
+      {
+        summarize: (r) => ({
+          removedRefs: r.removedRefs.map((e) => e.ref),
+          removedCheckpoints: r.removedCheckpoints.length,
+        }),
+      },
+    );
+  }
+
+  private async gcLocked(
+    sandbox: GitSandbox,
+    dryRun: boolean,
+    recorded: (checkpointIds: string[]) => void = () => undefined,
+  ): Promise<GcResult> {
+    const { store, clock } = this.deps;
     const orphans = dryRun
       ? store.checkpoints.orphans()
       : store.transaction(() => {
           const rows = store.checkpoints.orphans();
           store.checkpoints.delete(rows.map((c) => c.checkpointId));
+          recorded(rows.map((c) => c.checkpointId));
           return rows;
         });
     const orphanIds = new Set(orphans.map((c) => c.checkpointId));

@@ -23,6 +23,29 @@ export function usageMessage(message: string): string {
     .join('; ');
 }
 
+/**
+ * `--wait SECONDS` of mutating commands: how long to wait for the sandbox lock another
+ * savepoint process holds before exit 6 (`BUSY`).
+ */
+export const waitFlag = Flags.string({
+  summary:
+    'Seconds to wait for the sandbox lock held by another savepoint process before exiting with 6 (BUSY).',
+  description: 'Default: SAVEPOINT_WAIT if set, else 5.',
+  helpValue: 'SECONDS',
+});
+
+/** Parses `--wait`; throws a usage error for anything but a number ≥ 0. */
+function waitMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`--wait must be a number of seconds ≥ 0, got "${value}"`, {
+      details: { wait: value },
+    });
+  }
+  return Math.round(seconds * 1000);
+}
+
 export abstract class SavepointCommand<T> extends Command {
   static override enableJsonFlag = true;
 
@@ -47,12 +70,16 @@ export abstract class SavepointCommand<T> extends Command {
    * directory). Imported lazily so `--help` does not load git and SQLite code.
    */
   protected async open(
-    flags: { cwd?: string | undefined; db?: string | undefined },
+    flags: { cwd?: string | undefined; db?: string | undefined; wait?: string | undefined },
     cwd?: string,
   ): Promise<Savepoint> {
+    const lockWaitMs = waitMs(flags.wait);
     const { Savepoint } = await import('../savepoint.js');
-    const options: { cwd: string; db?: string } = { cwd: cwd ?? flags.cwd ?? process.cwd() };
+    const options: { cwd: string; db?: string; lockWaitMs?: number } = {
+      cwd: cwd ?? flags.cwd ?? process.cwd(),
+    };
     if (flags.db !== undefined) options.db = path.resolve(flags.cwd ?? process.cwd(), flags.db);
+    if (lockWaitMs !== undefined) options.lockWaitMs = lockWaitMs;
     this.savepoint = await Savepoint.open(options);
     return this.savepoint;
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { GcResult } from '../checkpoint/retention-service.js';
-import { SavepointCommand } from '../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../cli/base-command.js';
 
 export default class Gc extends SavepointCommand<GcResult> {
   static override summary =
@@ -15,6 +15,7 @@ export default class Gc extends SavepointCommand<GcResult> {
   ];
 
   static override flags = {
+    wait: waitFlag,
     'dry-run': Flags.boolean({ summary: 'Report what would be removed; change nothing.' }),
   };
 

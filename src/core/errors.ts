@@ -28,16 +28,16 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [0, 'ok'],
   [1, 'unexpected failure (for example a git command failed for a reason savepoint does not know)'],
   [2, 'usage: bad flags or arguments'],
-  [3, 'not found: plan, checkpoint'],
+  [3, 'not found: plan, checkpoint, operation'],
   [
     4,
     'state conflict: plan applied/abandoned, checkpoint not in plan, lost compare-and-set, active plan exists, HEAD on another branch, ignored file in the way',
   ],
   [5, 'sandbox missing or invalid (not a git worktree, another repository, a refused root)'],
-  [6, 'busy: a lock is held (retryable)'],
+  [6, 'busy: the sandbox lock or a git lock is held (retryable; --wait waits longer)'],
   [7, 'an interrupted operation awaits `savepoint recover`'],
   [8, 'confirmation required (or declined)'],
-  [9, 'integrity: checkpoint objects missing, foreign or newer database'],
+  [9, 'integrity: checkpoint objects missing, foreign or newer database, doctor found problems'],
   [10, 'internal bug'],
 ];
 

@@ -5,6 +5,7 @@
  */
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
+import type { Operation, OperationError, OperationStatus, Recovery } from '../ledger/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
 /** Where HEAD points: a branch (`ref`) or detached (`ref` null); `sha` null on an unborn branch. */
@@ -184,6 +185,16 @@ export interface GitSandbox {
   moveHead(current: HeadState, target: HeadState, reason: string): Promise<void>;
   /** True while another git process holds the real index lock. */
   indexLocked(): Promise<boolean>;
+  /**
+   * savepoint's own temporary files of this worktree (private index copies, their `.lock`
+   * files, scratch directories) left by processes that are gone. `stale`: safe to delete;
+   * `busy`: fresh `.lock` files of a dead process, which a git child it started may still hold.
+   */
+  staleTempFiles(): Promise<{ stale: string[]; busy: string[] }>;
+  /** Deletes files {@link staleTempFiles} returned (absolute paths inside savepoint's directory only). */
+  removeTempFiles(files: readonly string[]): Promise<void>;
+  /** True when every object id exists in the repository's object database (`cat-file -e`). */
+  objectsExist(shas: readonly string[]): Promise<boolean>;
 }
 
 /** Finds and creates sandboxes. */
@@ -239,13 +250,73 @@ export interface CheckpointStore {
   orphans(): Checkpoint[];
 }
 
+/** A new ledger row: the intent of an operation, before it changes anything. */
+export type OperationIntent = Pick<
+  Operation,
+  'opId' | 'kind' | 'planId' | 'sandboxPath' | 'args' | 'intentAt' | 'pid' | 'hostname'
+>;
+
+/** The outcome of an operation. */
+export interface OperationOutcome {
+  status: OperationStatus;
+  at: string;
+  result: unknown;
+  error: OperationError | null;
+  /** Failed after changing the sandbox: awaits `recover`. */
+  incomplete: boolean;
+}
+
+/** Ledger rows (DESIGN §3 `operations`). */
+export interface OperationStore {
+  /**
+   * Writes the intent row durably: its transaction commits with `synchronous=FULL`, so the
+   * row survives a power loss, not only a killed process.
+   */
+  begin(intent: OperationIntent): void;
+  /** Merges `progress` into the row's progress (call inside a store transaction to tie it to other writes). */
+  progress(opId: string, progress: Record<string, unknown>): void;
+  /** Writes the outcome; false when the row already had one. */
+  finish(opId: string, outcome: OperationOutcome): boolean;
+  /** Marks an unresolved operation resolved by `recover` op `by`; false when it was resolved already (compare-and-set). */
+  resolve(opId: string, resolution: { recovery: Recovery; by: string; outcome: OperationOutcome }): boolean;
+  get(opId: string): Operation | undefined;
+  /** Newest first. */
+  list(filter: { planId?: string; limit: number }): Operation[];
+  /** Operations of the sandbox that await recovery (no outcome, or incomplete), oldest first. */
+  unresolved(sandboxPath?: string): Operation[];
+}
+
 /** The system of record: one database per repository. */
 export interface Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
+  readonly operations: OperationStore;
+  /** `PRAGMA integrity_check`: empty when the database is sound, else SQLite's complaints. */
+  integrityProblems(): string[];
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); rolls back if it throws. */
   transaction<T>(fn: () => T): T;
   close(): void;
+}
+
+/** A held sandbox lock. */
+export interface HeldLock {
+  /** Releases the lock. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** Per-sandbox locks, shared by every process working on the repository. */
+export interface SandboxLocks {
+  /**
+   * Takes the lock of `sandboxPath` (kept under `<commonDir>/savepoint/locks/`), retrying for
+   * up to `waitMs`. A lock whose holder is gone (killed process) is taken over.
+   *
+   * @throws {BusyError} `BUSY` (exit 6): still held by a live process after `waitMs`
+   */
+  acquire(commonDir: string, sandboxPath: string, waitMs: number): Promise<HeldLock>;
+  /** Lock directories under `<commonDir>/savepoint/locks/` whose holder is gone. */
+  stale(commonDir: string): Promise<string[]>;
+  /** Removes stale lock directories found by {@link stale} (re-checked before removal). */
+  removeStale(commonDir: string): Promise<string[]>;
 }
 
 /** Time source; tests may pin it. */

@@ -36,6 +36,7 @@ import type {
   TreeChange,
   TreeDelta,
 } from '../core/ports.js';
+import { processAlive } from '../core/process.js';
 import { attributesConvert, autocrlfConverts, ensureRawView, RAW_CONFIG } from './raw-view.js';
 import { type GitRunOptions, runGit } from './runner.js';
 import { trackTempFile } from './temp-files.js';
@@ -85,6 +86,9 @@ const PLAIN_DIFF = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-rename
 
 /** Past this many changed paths, listing the whole tree once is cheaper than one pathspec per path. */
 const PATHSPEC_LIMIT = 1000;
+
+/** A `.lock` left in savepoint's tmp dir by a dead process is stale once this old (ms): its git child had time to finish. */
+export const TEMP_LOCK_STALE_MS = 5_000;
 
 const LOCK_MESSAGE = /Unable to create '.*\.lock': File exists/;
 
@@ -905,6 +909,56 @@ export class GitWorktree implements GitSandbox {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * Files under `<gitDir>/savepoint/tmp/` whose owner is gone. Names carry the creating pid
+   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, and git's `<name>.lock` next to them);
+   * a file of a dead pid is garbage, except a `.lock` git may still hold: a killed savepoint
+   * does not kill its git child, which finishes and removes its lock itself, so a `.lock`
+   * counts as stale only once {@link TEMP_LOCK_STALE_MS} old. Nameless scratch directories
+   * (`rules-…`) are stale after an hour.
+   */
+  async staleTempFiles(): Promise<{ stale: string[]; busy: string[] }> {
+    const dir = path.join(this.ownDir, 'tmp');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const stale: string[] = [];
+    const busy: string[] = [];
+    const now = Date.now();
+    for (const name of names) {
+      const full = path.join(dir, name);
+      const info = await lstat(full).catch(() => undefined);
+      if (!info) continue;
+      const pid = Number(/^(?:index|raw|graft)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+      if (Number.isNaN(pid)) {
+        if (name.startsWith('rules-') && now - info.mtimeMs > 3_600_000) stale.push(full);
+        continue;
+      }
+      if (pid === process.pid || processAlive(pid)) continue;
+      if (name.endsWith('.lock') && now - info.mtimeMs < TEMP_LOCK_STALE_MS) busy.push(full);
+      else stale.push(full);
+    }
+    return { stale, busy };
+  }
+
+  async removeTempFiles(files: readonly string[]): Promise<void> {
+    const dir = path.join(this.ownDir, 'tmp');
+    for (const file of files) {
+      if (path.dirname(file) !== dir)
+        throw new InternalError(`refusing to remove ${file}: not a savepoint temp file`);
+      await rm(file, { recursive: true, force: true });
+    }
+  }
+
+  async objectsExist(shas: readonly string[]): Promise<boolean> {
+    // `cat-file -e` exits 0 when the object exists and is valid, non-zero otherwise (git-cat-file(1)).
+    for (let i = 0; i < shas.length; i += 8) {
+      const results = await Promise.all(
+        shas.slice(i, i + 8).map((sha) => this.git(['cat-file', '-e', sha], { allowExit: [1, 128] })),
+      );
+      if (results.some((r) => r.exitCode !== 0)) return false;
+    }
+    return true;
   }
 
   private lockError(error: unknown): unknown {

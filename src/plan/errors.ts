@@ -98,7 +98,7 @@ export class RollbackIncompleteError extends SavepointError {
     super('ROLLBACK_INCOMPLETE', ExitCode.unexpected, `rollback did not finish: ${reason}`, {
       cause,
       details: { planId, safetyCheckpointId },
-      hint: `return to the state before the rollback with: savepoint plan rollback ${planId} ${safetyCheckpointId} --yes`,
+      hint: `finish it with \`savepoint recover --plan ${planId}\`, or return to the state before the rollback (safety checkpoint ${safetyCheckpointId}) with \`savepoint recover --plan ${planId} --abort\``,
     });
   }
 }

@@ -96,11 +96,32 @@ export class PlanService {
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
    */
   async create(options: CreatePlanOptions = {}): Promise<CreatedPlan> {
-    const { store, sandboxes, clock, ids } = this.deps;
+    const { sandboxes, ids } = this.deps;
     const policy = parsePolicy(options.policy ?? {});
     const planId = ids.next();
-    let sandbox = await sandboxes.open(path.resolve(this.deps.cwd, options.sandbox ?? '.'));
-    await assertAllowedSandbox(sandbox.path);
+    const origin = await sandboxes.open(path.resolve(this.deps.cwd, options.sandbox ?? '.'));
+    await assertAllowedSandbox(origin.path);
+    return this.deps.ledger.run(
+      {
+        kind: 'plan.create',
+        planId,
+        sandboxPath: origin.path,
+        commonDir: origin.commonDir,
+        args: { name: options.name ?? null, worktree: options.worktree ?? false, policy },
+      },
+      () => this.createLocked(planId, origin, policy, options),
+      { summarize: (created) => ({ planId, checkpointId: created.checkpoint.checkpointId }) },
+    );
+  }
+
+  private async createLocked(
+    planId: string,
+    origin: GitSandbox,
+    policy: PlanPolicy,
+    options: CreatePlanOptions,
+  ): Promise<CreatedPlan> {
+    const { store, sandboxes, clock, ids } = this.deps;
+    let sandbox = origin;
     if (options.worktree) {
       const where =
         options.worktreePath ??
@@ -173,6 +194,26 @@ export class PlanService {
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5)
    */
   async apply(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
+    const found = this.checkpoints.activePlan(planId, 'apply');
+    return this.deps.ledger.run(
+      {
+        kind: 'plan.apply',
+        planId: found.planId,
+        sandboxPath: found.sandboxPath,
+        commonDir: found.gitDir,
+        args: {},
+      },
+      () => this.applyLocked(found.planId),
+      {
+        summarize: (r) => ({
+          state: r.plan.state,
+          finalCheckpointId: r.finalCheckpoint.checkpoint.checkpointId,
+        }),
+      },
+    );
+  }
+
+  private async applyLocked(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
     const plan = this.checkpoints.activePlan(planId, 'apply');
     const sandbox: GitSandbox = await this.checkpoints.openSandbox(plan);
     const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
@@ -217,7 +258,7 @@ export class PlanService {
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {PlanStateChangedError} `PLAN_STATE_CHANGED` (exit 4): the plan stopped being active meanwhile
    */
-  setPolicy(planId: string, changes: PolicyChanges): PlanPolicyResult {
+  async setPolicy(planId: string, changes: PolicyChanges): Promise<PlanPolicyResult> {
     const patch: Record<string, unknown> = {};
     if (changes.retentionMax !== undefined) patch.retention = { max: changes.retentionMax };
     if (changes.tools !== undefined) patch.tools = changes.tools;
@@ -226,19 +267,36 @@ export class PlanService {
     if (changes.defaultType !== undefined) patch.defaultType = changes.defaultType;
     parsePolicy(patch);
     const plan = this.checkpoints.activePlan(planId, 'change its policy');
-    return this.deps.store.transaction(() => {
-      const current = this.get(plan.planId).policy;
-      const next = parsePolicy({
-        ...current,
-        ...patch,
-        retention: { ...current.retention, ...(patch.retention as object | undefined) },
-        tools: { ...current.tools, ...changes.tools },
-      });
-      if (!this.deps.store.plans.updatePolicy(plan.planId, next, this.deps.clock.now().toISOString())) {
-        throw new PlanStateChangedError(plan.planId, 'active', this.deps.store.plans.get(plan.planId)?.state);
-      }
-      return { planId: plan.planId, policy: next };
-    });
+    const spec = {
+      kind: 'plan.policy-set' as const,
+      planId: plan.planId,
+      sandboxPath: plan.sandboxPath,
+      commonDir: plan.gitDir,
+      args: { ...changes },
+    };
+    return this.deps.ledger.run(
+      spec,
+      async (op) =>
+        this.deps.store.transaction(() => {
+          const current = this.get(plan.planId).policy;
+          const next = parsePolicy({
+            ...current,
+            ...patch,
+            retention: { ...current.retention, ...(patch.retention as object | undefined) },
+            tools: { ...current.tools, ...changes.tools },
+          });
+          if (!this.deps.store.plans.updatePolicy(plan.planId, next, this.deps.clock.now().toISOString())) {
+            throw new PlanStateChangedError(
+              plan.planId,
+              'active',
+              this.deps.store.plans.get(plan.planId)?.state,
+            );
+          }
+          op.progress({ policy: next });
+          return { planId: plan.planId, policy: next };
+        }),
+      { summarize: (r) => r },
+    );
   }
 
   /**
@@ -247,13 +305,27 @@ export class PlanService {
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
    * @throws {PlanNotActiveError} `PLAN_NOT_ACTIVE` (exit 4)
    * @throws {PlanStateChangedError} `PLAN_STATE_CHANGED` (exit 4): lost compare-and-set
+   * @throws {BusyError} `BUSY` (exit 6) · {@link OperationInterruptedError} `OPERATION_INTERRUPTED` (exit 7)
    */
-  abandon(planId: string): Plan {
+  async abandon(planId: string): Promise<Plan> {
     const plan = this.checkpoints.activePlan(planId, 'abandon');
-    this.deps.store.transaction(() =>
-      this.transition(plan.planId, 'active', 'abandoned', this.deps.clock.now().toISOString()),
+    const spec = {
+      kind: 'plan.abandon' as const,
+      planId: plan.planId,
+      sandboxPath: plan.sandboxPath,
+      commonDir: plan.gitDir,
+      args: {},
+    };
+    return this.deps.ledger.run(
+      spec,
+      async () => {
+        this.deps.store.transaction(() =>
+          this.transition(plan.planId, 'active', 'abandoned', this.deps.clock.now().toISOString()),
+        );
+        return this.get(plan.planId);
+      },
+      { summarize: (p) => ({ state: p.state }) },
     );
-    return this.get(plan.planId);
   }
 
   private transition(planId: string, from: PlanState, to: PlanState, at: string): void {

@@ -4,15 +4,21 @@
  * paths are rewritten, the index is set to the checkpoint's staged state, HEAD is restored.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CheckpointService, sameState } from '../checkpoint/checkpoint-service.js';
 import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
+import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
-import type { MovedAside, SkippedPath, TreeChange } from '../core/ports.js';
+import { faultPoint } from '../core/faults.js';
+import type { GitSandbox, MovedAside, SkippedPath, SnapshotScan, TreeChange } from '../core/ports.js';
+import type { Ledger, RunningOperation } from '../ledger/ledger.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
+import type { Plan } from './model.js';
 import {
   countChanges,
   decideHead,
   deletedPaths,
+  type HeadAction,
   type HeadMode,
   keepable,
   overlaps,
@@ -67,21 +73,80 @@ export interface RollbackRequest {
   confirm: (preview: RollbackPreview) => Promise<boolean>;
 }
 
+/** How long rollback's index step retries while another git process holds `index.lock`, ms. */
+export const INDEX_LOCK_RETRY_MS = 2_000;
+
+/** What restoring a sandbox to a checkpoint will do, computed from a fresh scan (see {@link RollbackService.prepare}). */
+interface Prepared {
+  preview: RollbackPreview;
+  /** The tree written to the worktree: the target's, plus the preserved (ignored) files as they are. */
+  preserved: string[];
+  inTheWay: string[];
+  head: HeadAction;
+}
+
+/** What {@link RollbackService.restore} did. */
+export interface RestoreReport {
+  preview: RollbackPreview;
+  movedAside: MovedAside[];
+  skippedPaths: SkippedPath[];
+}
+
 export class RollbackService {
-  constructor(private readonly checkpoints: CheckpointService) {}
+  constructor(
+    private readonly checkpoints: CheckpointService,
+    private readonly ledger: Ledger,
+  ) {}
 
   /**
-   * Rolls a plan's sandbox back to one of its checkpoints.
+   * Rolls a plan's sandbox back to one of its checkpoints, as one ledger operation under the
+   * sandbox lock (a dry run takes neither: it changes nothing).
+   *
+   * Crash safety: the safety checkpoint's id is recorded in the operation's progress in the
+   * same transaction as its row, before any file changes; if the process dies later,
+   * `savepoint recover` finishes the rollback or (`--abort`) returns to the safety checkpoint.
+   * If `.git/index.lock` stays held for {@link INDEX_LOCK_RETRY_MS} at the index step, the
+   * worktree files and HEAD are the target's but the index is still the pre-rollback one:
+   * the operation is recorded `incomplete`, BUSY is thrown, and `recover` resets the index.
    *
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (3) · {@link CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (3)
    * @throws {CheckpointNotInPlanError} `CHECKPOINT_NOT_IN_PLAN` (4) · {@link PlanNotActiveError} `PLAN_NOT_ACTIVE` (4)
    * @throws {HeadMovedError} `HEAD_MOVED` (4) · {@link PathInTheWayError} `PATH_IN_THE_WAY` (4) · `INDEX_UNMERGED` (4)
-   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5) · {@link BusyError} `BUSY` (6): `index.lock` held
+   * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5)
+   * @throws {BusyError} `BUSY` (6): `index.lock` or the sandbox lock held
+   * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (7): run `savepoint recover` first
    * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
    * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9): ref gone; a patch checkpoint's HEAD commit gone
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (9): a patch checkpoint's base commit is gone or its patch does not apply
    */
   async rollback(request: RollbackRequest): Promise<RollbackReport> {
+    if (request.dryRun) return this.run(request, null);
+    const plan = this.checkpoints.plan(request.planId);
+    return this.ledger.run(
+      {
+        kind: 'rollback',
+        planId: plan.planId,
+        sandboxPath: plan.sandboxPath,
+        commonDir: plan.gitDir,
+        args: {
+          checkpointId: request.checkpointId.toUpperCase(),
+          head: request.head ?? null,
+          force: request.force ?? false,
+        },
+      },
+      (op) => this.run(request, op),
+      {
+        summarize: (report) => ({
+          checkpointId: report.checkpointId,
+          safetyCheckpointId: report.safetyCheckpointId,
+          restored: report.restored,
+          movedAside: report.movedAside,
+        }),
+      },
+    );
+  }
+
+  private async run(request: RollbackRequest, op: RunningOperation | null): Promise<RollbackReport> {
     const started = performance.now();
     // Time spent waiting for a human to confirm is not the rollback's duration.
     let waitedMs = 0;
@@ -102,54 +167,12 @@ export class RollbackService {
 
     const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
     try {
-      const head = decideHead(
-        { ref: target.headRef, sha: target.headSha },
-        scan.head,
-        request.head ?? plan.policy.head,
-      );
-      // A commit checkpoint's commit keeps its HEAD commit alive; a patch checkpoint has no ref.
-      if (
-        target.checkpointType === 'patch' &&
-        head.action === 'move' &&
-        head.to.sha !== null &&
-        (await sandbox.resolveCommit(head.to.sha)) === null
-      ) {
-        throw new CheckpointObjectsMissingError(target.checkpointId, target.sandboxRef, {
-          missing: `its HEAD commit ${head.to.sha} is gone from the repository`,
-        });
-      }
-      const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
-      // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
-      // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
-      // (cline#14367 deleted such files when an agent had edited .gitignore).
-      // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
-      const deleted = deletedPaths(changes);
-      const preserved = keepable(
-        changes,
-        await sandbox.ignoredByRulesOf(rulesChanged(changes) ? target.treeSha : null, deleted),
-      );
-      const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
-      // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
-      // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
-      const inTheWay = await sandbox.findInTheWay(paths);
-      const nested = inTheWay.filter((file) =>
-        scan.skipped.some((entry) => entry.reason !== 'too-large' && overlaps(file, entry.path)),
-      );
-      if (nested.length > 0) throw new PathInTheWayError(nested, 'nested-repository');
-      if (inTheWay.length > 0 && !request.force && !request.dryRun)
-        throw new PathInTheWayError(inTheWay, 'untracked');
-      const preview: RollbackPreview = {
-        planId: plan.planId,
-        checkpointId: target.checkpointId,
-        restored: countChanges(paths),
-        paths,
-        inTheWay,
-        preserved,
-        head:
-          head.action === 'move'
-            ? { action: 'move', from: head.from.sha, to: head.to.sha }
-            : { action: head.action, from: scan.head.sha, to: scan.head.sha },
-      };
+      const prepared = await this.prepare(plan, sandbox, scan, target, {
+        head: request.head ?? plan.policy.head,
+        force: request.force ?? false,
+        dryRun: request.dryRun ?? false,
+      });
+      const { preview } = prepared;
       let movedAside: MovedAside[] = [];
       const done = (safetyCheckpointId: string | null, dryRun: boolean): RollbackReport => ({
         ...preview,
@@ -165,45 +188,189 @@ export class RollbackService {
       waitedMs = performance.now() - asked;
 
       // Nothing to undo when the sandbox already is the target: the target is its own safety checkpoint.
-      const safety = sameState(target, scan)
-        ? target
-        : (
-            await this.checkpoints.record(
-              plan,
-              sandbox,
-              scan,
-              {
-                kind: 'safety',
-                reason: `before rollback to ${target.checkpointId}`,
-                rollbackTarget: target.checkpointId,
-              },
-              { force: false },
-            )
-          ).checkpoint;
-      if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, safety.checkpointId);
-      try {
-        const tree = await sandbox.graftEntries(target.treeSha, scan.treeSha, preserved);
-        await sandbox.checkoutTree(scan, tree);
-      } catch (error) {
-        // git checks every path before it writes one: nothing changed but the moves aside.
-        if (error instanceof PathInTheWayError && movedAside.length === 0) throw error;
-        throw new RollbackIncompleteError(plan.planId, safety.checkpointId, error);
+      let safety: Checkpoint;
+      if (sameState(target, scan)) {
+        safety = target;
+        op?.progress({ safetyCheckpointId: target.checkpointId });
+      } else {
+        const recorded = await this.checkpoints.record(
+          plan,
+          sandbox,
+          scan,
+          {
+            kind: 'safety',
+            reason: `before rollback to ${target.checkpointId}`,
+            rollbackTarget: target.checkpointId,
+          },
+          // The safety checkpoint's id reaches the ledger in the transaction of its row.
+          { force: false, hooks: { after: (row) => op?.progress({ safetyCheckpointId: row.checkpointId }) } },
+        );
+        safety = recorded.checkpoint;
       }
-      try {
-        if (head.action === 'move') {
-          await sandbox.moveHead(
-            head.from,
-            head.to,
-            `savepoint: rollback to checkpoint ${target.checkpointId}`,
-          );
-        }
-        await sandbox.resetIndex(target.indexTreeSha);
-      } catch (error) {
-        throw new RollbackIncompleteError(plan.planId, safety.checkpointId, error);
-      }
+      faultPoint('rollback.after-safety');
+      op?.changingSandbox();
+      movedAside = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId);
+      faultPoint('rollback.before-outcome');
       return done(safety.checkpointId, false);
     } finally {
       await scan.dispose();
+    }
+  }
+
+  /**
+   * Restores the sandbox to `target` from whatever state it is in now, WITHOUT a safety
+   * checkpoint: what `savepoint recover` uses to finish an interrupted rollback (target: the
+   * rollback's target) or to abort it (target: its safety checkpoint). Same rules as a
+   * rollback: only differing paths are written, ignored files are left, HEAD moves with a
+   * compare-and-set. Files in the way are moved aside under `asideLabel` when `force`.
+   *
+   * @throws {PathInTheWayError} `PATH_IN_THE_WAY` (4) · {@link HeadMovedError} `HEAD_MOVED` (4)
+   * @throws {BusyError} `BUSY` (6): `index.lock` stayed held
+   */
+  async restore(
+    plan: Plan,
+    sandbox: GitSandbox,
+    target: Checkpoint,
+    options: { head: HeadMode; force: boolean; asideLabel: string },
+  ): Promise<RestoreReport> {
+    // A patch checkpoint's trees are rebuilt from its patches here, before anything is compared.
+    await this.checkpoints.materialize(plan, sandbox, target);
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    try {
+      const prepared = await this.prepare(plan, sandbox, scan, target, { ...options, dryRun: false });
+      const movedAside = await this.apply(plan, sandbox, scan, target, prepared, options.asideLabel);
+      return { preview: prepared.preview, movedAside, skippedPaths: [...scan.skipped] };
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /** Guards and preview of restoring `scan`'s state to `target` (reads only). */
+  private async prepare(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    target: Checkpoint,
+    options: { head: HeadMode; force: boolean; dryRun: boolean },
+  ): Promise<Prepared> {
+    const head = decideHead({ ref: target.headRef, sha: target.headSha }, scan.head, options.head);
+    // A commit checkpoint's commit keeps its HEAD commit alive; a patch checkpoint has no ref.
+    if (
+      target.checkpointType === 'patch' &&
+      head.action === 'move' &&
+      head.to.sha !== null &&
+      (await sandbox.resolveCommit(head.to.sha)) === null
+    ) {
+      throw new CheckpointObjectsMissingError(target.checkpointId, target.sandboxRef, {
+        missing: `its HEAD commit ${head.to.sha} is gone from the repository`,
+      });
+    }
+    const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+    // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
+    // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
+    // (cline#14367 deleted such files when an agent had edited .gitignore).
+    // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
+    const deleted = deletedPaths(changes);
+    const preserved = keepable(
+      changes,
+      await sandbox.ignoredByRulesOf(rulesChanged(changes) ? target.treeSha : null, deleted),
+    );
+    const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
+    // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
+    // where the checkpoint has a file. git's read-tree would overwrite ignored ones silently.
+    const inTheWay = await sandbox.findInTheWay(paths);
+    const nested = inTheWay.filter((file) =>
+      scan.skipped.some((entry) => entry.reason !== 'too-large' && overlaps(file, entry.path)),
+    );
+    if (nested.length > 0) throw new PathInTheWayError(nested, 'nested-repository');
+    if (inTheWay.length > 0 && !options.force && !options.dryRun)
+      throw new PathInTheWayError(inTheWay, 'untracked');
+    const preview: RollbackPreview = {
+      planId: plan.planId,
+      checkpointId: target.checkpointId,
+      restored: countChanges(paths),
+      paths,
+      inTheWay,
+      preserved,
+      head:
+        head.action === 'move'
+          ? { action: 'move', from: head.from.sha, to: head.to.sha }
+          : { action: head.action, from: scan.head.sha, to: scan.head.sha },
+    };
+    return { preview, preserved, inTheWay, head };
+  }
+
+  /** The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside. */
+  private async apply(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    target: Checkpoint,
+    prepared: Prepared,
+    label: string,
+  ): Promise<MovedAside[]> {
+    const { head, inTheWay, preserved } = prepared;
+    let movedAside: MovedAside[] = [];
+    if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, label);
+    try {
+      const tree = await sandbox.graftEntries(target.treeSha, scan.treeSha, preserved);
+      await sandbox.checkoutTree(scan, tree);
+    } catch (error) {
+      // git checks every path before it writes one: nothing changed but the moves aside.
+      if (error instanceof PathInTheWayError && movedAside.length === 0) throw error;
+      throw new RollbackIncompleteError(plan.planId, label, error);
+    }
+    faultPoint('rollback.after-worktree');
+    try {
+      if (head.action === 'move') {
+        await sandbox.moveHead(
+          head.from,
+          head.to,
+          `savepoint: rollback to checkpoint ${target.checkpointId}`,
+        );
+      }
+    } catch (error) {
+      throw new RollbackIncompleteError(plan.planId, label, error);
+    }
+    faultPoint('rollback.after-head');
+    await this.resetIndexRetrying(plan, sandbox, target, label);
+    return movedAside;
+  }
+
+  /**
+   * `resetIndex`, retried for {@link INDEX_LOCK_RETRY_MS} while another git process holds
+   * `index.lock`; then BUSY naming `savepoint recover`.
+   */
+  private async resetIndexRetrying(
+    plan: Plan,
+    sandbox: GitSandbox,
+    target: Checkpoint,
+    label: string,
+  ): Promise<void> {
+    const deadline = Date.now() + INDEX_LOCK_RETRY_MS;
+    for (;;) {
+      try {
+        await sandbox.resetIndex(target.indexTreeSha);
+        return;
+      } catch (error) {
+        if (!(error instanceof BusyError)) throw new RollbackIncompleteError(plan.planId, label, error);
+        if (Date.now() >= deadline) {
+          throw new BusyError(
+            `rollback restored the files and HEAD of ${sandbox.path} but another git process kept .git/index.lock; once it is done, run \`savepoint recover --plan ${plan.planId}\` to set the index`,
+            {
+              cause: error,
+              details: {
+                planId: plan.planId,
+                sandboxPath: sandbox.path,
+                safetyCheckpointId: label,
+                incomplete: true,
+              },
+              hint: `savepoint recover --plan ${plan.planId} (or --abort to return to safety checkpoint ${label})`,
+            },
+          );
+        }
+        await sleep(100);
+      }
     }
   }
 }

@@ -50,6 +50,35 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX checkpoints_plan_kind ON checkpoints (plan_id, json_extract(metadata_json, '$.kind'), seq);
   `,
+  // 3: the operation ledger (DESIGN §3): intent before a mutating action, outcome after.
+  // No foreign key to plans: the intent of `plan create` is written before its plan row, and
+  // the log outlives plans that gc removes.
+  `
+  CREATE TABLE operations (
+    op_id         TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    plan_id       TEXT,
+    sandbox_path  TEXT NOT NULL,
+    args_json     TEXT NOT NULL DEFAULT '{}',
+    intent_at     TEXT NOT NULL,
+    progress_json TEXT NOT NULL DEFAULT '{}',
+    outcome_at    TEXT,
+    status        TEXT CHECK (status IS NULL OR status IN ('committed', 'failed')),
+    result_json   TEXT,
+    error         TEXT,
+    error_message TEXT,
+    incomplete    INTEGER NOT NULL DEFAULT 0 CHECK (incomplete IN (0, 1)),
+    pid           INTEGER NOT NULL,
+    hostname      TEXT NOT NULL,
+    recovery      TEXT CHECK (recovery IS NULL OR recovery IN ('forward', 'abort')),
+    recovered_at  TEXT,
+    recovered_by  TEXT
+  ) STRICT;
+  CREATE INDEX operations_plan ON operations (plan_id, op_id);
+  -- What mutating commands look up before they start: unresolved operations of a sandbox.
+  CREATE INDEX operations_unresolved ON operations (sandbox_path, op_id)
+    WHERE recovery IS NULL AND (status IS NULL OR incomplete = 1);
+  `,
 ];
 
 /** The schema version this binary writes. */

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, StoreIntegrityError } from '../core/errors.js';
-import type { CheckpointStore, PlanStore, Store } from '../core/ports.js';
+import type {
+  CheckpointStore,
+  OperationIntent,
+  OperationOutcome,
+  OperationStore,
+  PlanStore,
+  Store,
+} from '../core/ports.js';
+import { Operation, type Recovery } from '../ledger/model.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
 import { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 import { defaultDatabasePath, openDatabase } from './database.js';
@@ -291,14 +299,162 @@ class SqliteCheckpointStore implements CheckpointStore {
   }
 }
 
+const OperationRow = z
+  .object({
+    op_id: z.string(),
+    kind: z.string(),
+    plan_id: z.string().nullable(),
+    sandbox_path: z.string(),
+    args_json: json(z.record(z.string(), z.unknown())),
+    intent_at: z.string(),
+    progress_json: json(z.record(z.string(), z.unknown())),
+    outcome_at: z.string().nullable(),
+    status: z.string().nullable(),
+    result_json: z.string().nullable(),
+    error: z.string().nullable(),
+    error_message: z.string().nullable(),
+    incomplete: z.number().int(),
+    pid: z.number().int(),
+    hostname: z.string(),
+    recovery: z.string().nullable(),
+    recovered_at: z.string().nullable(),
+    recovered_by: z.string().nullable(),
+  })
+  .transform((row) =>
+    Operation.parse({
+      opId: row.op_id,
+      kind: row.kind,
+      planId: row.plan_id,
+      sandboxPath: row.sandbox_path,
+      args: row.args_json,
+      intentAt: row.intent_at,
+      progress: row.progress_json,
+      outcomeAt: row.outcome_at,
+      status: row.status,
+      result: row.result_json === null ? null : JSON.parse(row.result_json),
+      error: row.error === null ? null : { code: row.error, message: row.error_message ?? '' },
+      incomplete: row.incomplete === 1,
+      pid: row.pid,
+      hostname: row.hostname,
+      recovery: row.recovery,
+      recoveredAt: row.recovered_at,
+      recoveredBy: row.recovered_by,
+    }),
+  );
+
+function outcomeParams(opId: string, outcome: OperationOutcome) {
+  return {
+    opId,
+    status: outcome.status,
+    at: outcome.at,
+    result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+    error: outcome.error?.code ?? null,
+    errorMessage: outcome.error?.message ?? null,
+    incomplete: outcome.incomplete ? 1 : 0,
+  };
+}
+
+class SqliteOperationStore implements OperationStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      insert:
+        db.prepare(`INSERT INTO operations (op_id, kind, plan_id, sandbox_path, args_json, intent_at, pid, hostname)
+        VALUES (@opId, @kind, @planId, @sandboxPath, @args, @intentAt, @pid, @hostname)`),
+      progress: db.prepare(
+        `UPDATE operations SET progress_json = json_patch(progress_json, @progress) WHERE op_id = @opId`,
+      ),
+      finish: db.prepare(`UPDATE operations SET status = @status, outcome_at = @at, result_json = @result,
+        error = @error, error_message = @errorMessage, incomplete = @incomplete
+        WHERE op_id = @opId AND status IS NULL`),
+      resolve: db.prepare(`UPDATE operations SET status = @status, outcome_at = @at, result_json = @result,
+        error = @error, error_message = @errorMessage, incomplete = @incomplete,
+        recovery = @recovery, recovered_at = @at, recovered_by = @by
+        WHERE op_id = @opId AND recovery IS NULL AND (status IS NULL OR incomplete = 1)`),
+      get: db.prepare('SELECT * FROM operations WHERE op_id = ?'),
+      list: db.prepare('SELECT * FROM operations ORDER BY op_id DESC LIMIT ?'),
+      listByPlan: db.prepare('SELECT * FROM operations WHERE plan_id = ? ORDER BY op_id DESC LIMIT ?'),
+      unresolved: db.prepare(`SELECT * FROM operations
+        WHERE sandbox_path = ? AND recovery IS NULL AND (status IS NULL OR incomplete = 1) ORDER BY op_id`),
+      unresolvedAll: db.prepare(`SELECT * FROM operations
+        WHERE recovery IS NULL AND (status IS NULL OR incomplete = 1) ORDER BY op_id`),
+    };
+  }
+
+  begin(intent: OperationIntent): void {
+    // WAL with synchronous=NORMAL already keeps a committed row through a killed process (the
+    // WAL is in the OS page cache); FULL also fsyncs the WAL at commit, so the intent survives
+    // a power loss that the files the operation then writes might survive (sqlite.org/pragma.html#pragma_synchronous).
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.db
+        .transaction(() => this.statements.insert.run({ ...intent, args: JSON.stringify(intent.args) }))
+        .immediate();
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_BUSY') {
+        throw new BusyError('the savepoint database is locked by another process; retry', { cause: error });
+      }
+      throw error;
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  progress(opId: string, progress: Record<string, unknown>): void {
+    this.statements.progress.run({ opId, progress: JSON.stringify(progress) });
+  }
+
+  finish(opId: string, outcome: OperationOutcome): boolean {
+    return this.statements.finish.run(outcomeParams(opId, outcome)).changes === 1;
+  }
+
+  resolve(opId: string, resolution: { recovery: Recovery; by: string; outcome: OperationOutcome }): boolean {
+    const params = {
+      ...outcomeParams(opId, resolution.outcome),
+      recovery: resolution.recovery,
+      by: resolution.by,
+    };
+    return this.statements.resolve.run(params).changes === 1;
+  }
+
+  get(opId: string): Operation | undefined {
+    const row = this.statements.get.get(opId);
+    return row === undefined ? undefined : parseRow(OperationRow, row, 'operations');
+  }
+
+  list(filter: { planId?: string; limit: number }): Operation[] {
+    const rows =
+      filter.planId === undefined
+        ? this.statements.list.all(filter.limit)
+        : this.statements.listByPlan.all(filter.planId, filter.limit);
+    return rows.map((row) => parseRow(OperationRow, row, 'operations'));
+  }
+
+  unresolved(sandboxPath?: string): Operation[] {
+    const rows =
+      sandboxPath === undefined
+        ? this.statements.unresolvedAll.all()
+        : this.statements.unresolved.all(sandboxPath);
+    return rows.map((row) => parseRow(OperationRow, row, 'operations'));
+  }
+}
+
 /** The {@link Store} port over one better-sqlite3 connection. */
 export class SqliteStore implements Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
+  readonly operations: OperationStore;
 
   private constructor(private readonly db: Database.Database) {
     this.plans = new SqlitePlanStore(db);
     this.checkpoints = new SqliteCheckpointStore(db);
+    this.operations = new SqliteOperationStore(db);
+  }
+
+  integrityProblems(): string[] {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((row) => row.integrity_check).filter((line) => line !== 'ok');
   }
 
   /**

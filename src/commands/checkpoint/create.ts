@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
 import type { Checkpoint, CheckpointType, SkippedPath } from '../../checkpoint/model.js';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { humanBytes, short, skipReason } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`: a checkpoint (`skipped: false`) or a tool declared `skip`. */
@@ -34,6 +34,7 @@ Accounting: filesChanged counts the paths that differ from the plan's previous c
   ];
 
   static override flags = {
+    wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id.', required: true }),
     reason: Flags.string({ summary: 'Why this checkpoint is taken.' }),
     tool: Flags.string({ summary: 'The tool about to run (e.g. Edit, Bash).' }),

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { PruneResult } from '../../checkpoint/retention-service.js';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 
 export default class CheckpointPrune extends SavepointCommand<PruneResult> {
   static override summary = "Prune a plan's oldest checkpoints down to its retention limit (or --keep N).";
@@ -14,6 +14,7 @@ export default class CheckpointPrune extends SavepointCommand<PruneResult> {
   ];
 
   static override flags = {
+    wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id.', required: true }),
     keep: Flags.integer({
       summary: "Checkpoints to keep at most (default: the policy's retention.max).",

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import type { Plan } from '../../plan/model.js';
 
 export default class PlanAbandon extends SavepointCommand<Plan> {
@@ -12,10 +12,12 @@ export default class PlanAbandon extends SavepointCommand<Plan> {
 
   static override args = { plan: Args.string({ description: 'Plan id.', required: true }) };
 
+  static override flags = { wait: waitFlag };
+
   async run(): Promise<Plan> {
     const { args, flags } = await this.parse(PlanAbandon);
     const savepoint = await this.open(flags);
-    const plan = savepoint.plans.abandon(args.plan);
+    const plan = await savepoint.plans.abandon(args.plan);
     this.say(`Abandoned plan ${plan.planId}`);
     return plan;
   }

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import type { Plan } from '../../plan/model.js';
 
 /** `--json` result of `plan apply`. */
@@ -14,6 +14,8 @@ export default class PlanApply extends SavepointCommand<PlanApplyResult> {
   static override examples = ['<%= config.bin %> <%= command.id %> 01JD3Q6Z5K8M2N4P6R8T0V2X4Y'];
 
   static override args = { plan: Args.string({ description: 'Plan id.', required: true }) };
+
+  static override flags = { wait: waitFlag };
 
   async run(): Promise<PlanApplyResult> {
     const { args, flags } = await this.parse(PlanApply);

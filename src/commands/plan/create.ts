@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { color } from '../../cli/render.js';
 import type { CheckpointType, Plan, PlanPolicyInput } from '../../plan/model.js';
 
@@ -22,6 +22,7 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
   ];
 
   static override flags = {
+    wait: waitFlag,
     sandbox: Flags.directory({
       summary: 'A directory inside the worktree to work in (default: current directory).',
     }),

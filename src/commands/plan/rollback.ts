@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { changeLetter, color, short, skipReason } from '../../cli/render.js';
 import { ConfirmationError } from '../../plan/errors.js';
 import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
@@ -53,6 +53,7 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
   };
 
   static override flags = {
+    wait: waitFlag,
     'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
     force: Flags.boolean({

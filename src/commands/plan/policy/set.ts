@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { SavepointCommand } from '../../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../../cli/base-command.js';
 import { table } from '../../../cli/render.js';
 import { UsageError } from '../../../core/errors.js';
 import type { CheckpointType, PolicyChanges, ToolDeclaration } from '../../../plan/model.js';
@@ -44,6 +44,7 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
   static override args = { plan: Args.string({ description: 'Plan id.', required: true }) };
 
   static override flags = {
+    wait: waitFlag,
     'retention-max': Flags.integer({ summary: 'Checkpoints to keep at most (≥ 1).', min: 1 }),
     tool: Flags.string({
       summary: 'A tool declaration NAME=checkpoint|skip (NAME may be a glob); repeatable.',
@@ -77,7 +78,7 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
       );
     }
     const savepoint = await this.open(flags);
-    const result = savepoint.plans.setPolicy(args.plan, changes);
+    const result = await savepoint.plans.setPolicy(args.plan, changes);
     this.say(`Updated the policy of plan ${result.planId}`);
     this.say(table(['FIELD', 'VALUE'], policyRows(result.policy)));
     return result;

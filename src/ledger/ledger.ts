@@ -1,0 +1,138 @@
+/**
+ * The operation ledger (DESIGN §3, §5): every mutating action runs through {@link Ledger.run},
+ * which takes the sandbox lock, refuses while an interrupted operation awaits `recover`,
+ * writes the intent row durably before the action touches git or files, and the outcome row
+ * after. An operation whose process dies leaves an intent without outcome: `interrupted`.
+ */
+import { hostname } from 'node:os';
+import { toSavepointError } from '../core/errors.js';
+import { type FaultPoint, faultPoint } from '../core/faults.js';
+import type { Clock, IdGenerator, SandboxLocks, Store } from '../core/ports.js';
+import { OperationInterruptedError } from './errors.js';
+import type { OperationKind } from './model.js';
+
+/** Default time a command waits for the sandbox lock before exit 6 (`BUSY`), ms. */
+export const DEFAULT_LOCK_WAIT_MS = 5_000;
+
+/** What an operation is about, written in its intent row. */
+export interface OperationSpec {
+  kind: OperationKind;
+  planId: string | null;
+  /** Canonical sandbox path: the lock key and the scope of the interrupted-operation check. */
+  sandboxPath: string;
+  /** The repository's common git dir (where the lock lives). */
+  commonDir: string;
+  /** The request, as given (JSON-serializable). */
+  args: Record<string, unknown>;
+}
+
+/** The operation a body runs as. */
+export interface RunningOperation {
+  readonly opId: string;
+  /** Records a durable step (merged into the row's progress); call inside a store transaction to tie it to other writes. */
+  progress(progress: Record<string, unknown>): void;
+  /**
+   * Says the sandbox's files, index or HEAD are being changed: a failure from now on leaves
+   * the operation `incomplete` (awaiting `recover`) rather than plainly `failed`.
+   */
+  changingSandbox(): void;
+}
+
+/** Options of {@link Ledger.run}. */
+export interface RunOptions<T> {
+  /** The outcome's `result_json` (default: none). */
+  summarize?: (value: T) => unknown;
+  /** Skip the interrupted-operation check: `recover` is what resolves them. */
+  recovering?: boolean;
+}
+
+/** Dependencies of the {@link Ledger}. */
+export interface LedgerDeps {
+  store: Store;
+  locks: SandboxLocks;
+  clock: Clock;
+  ids: IdGenerator;
+  /** How long to wait for a sandbox lock, ms. */
+  lockWaitMs: number;
+}
+
+const AFTER_INTENT: Partial<Record<OperationKind, FaultPoint>> = {
+  'checkpoint.create': 'checkpoint.after-intent',
+  rollback: 'rollback.after-intent',
+  prune: 'prune.after-intent',
+  recover: 'recover.after-intent',
+};
+
+export class Ledger {
+  constructor(private readonly deps: LedgerDeps) {}
+
+  /**
+   * Runs `body` as one ledger operation under the sandbox lock: lock → refuse if an
+   * operation of this sandbox awaits recovery → intent (durable) → body → outcome → unlock.
+   * A thrown error is recorded as `failed` with its code and rethrown.
+   *
+   * @throws {BusyError} `BUSY` (exit 6): the sandbox lock stayed held for `lockWaitMs`
+   * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (exit 7): run `savepoint recover` first
+   */
+  async run<T>(
+    spec: OperationSpec,
+    body: (op: RunningOperation) => Promise<T>,
+    options: RunOptions<T> = {},
+  ): Promise<T> {
+    const { store, locks, clock, ids } = this.deps;
+    const lock = await locks.acquire(spec.commonDir, spec.sandboxPath, this.deps.lockWaitMs);
+    try {
+      if (!options.recovering) {
+        // Holding the lock, no live process can be working on this sandbox: an operation
+        // without outcome here was interrupted (its process lost the lock by dying).
+        const waiting = store.operations.unresolved(spec.sandboxPath);
+        if (waiting.length > 0) throw new OperationInterruptedError(spec.sandboxPath, waiting);
+      }
+      const opId = ids.next();
+      store.operations.begin({
+        opId,
+        kind: spec.kind,
+        planId: spec.planId,
+        sandboxPath: spec.sandboxPath,
+        args: spec.args,
+        intentAt: clock.now().toISOString(),
+        pid: process.pid,
+        hostname: hostname(),
+      });
+      const point = AFTER_INTENT[spec.kind];
+      if (point) faultPoint(point);
+      let changing = false;
+      const op: RunningOperation = {
+        opId,
+        progress: (progress) => store.operations.progress(opId, progress),
+        changingSandbox: () => {
+          changing = true;
+        },
+      };
+      let value: T;
+      try {
+        value = await body(op);
+      } catch (error) {
+        const failure = toSavepointError(error);
+        store.operations.finish(opId, {
+          status: 'failed',
+          at: clock.now().toISOString(),
+          result: null,
+          error: { code: failure.code, message: failure.message },
+          incomplete: changing,
+        });
+        throw error;
+      }
+      store.operations.finish(opId, {
+        status: 'committed',
+        at: clock.now().toISOString(),
+        result: options.summarize?.(value) ?? null,
+        error: null,
+        incomplete: false,
+      });
+      return value;
+    } finally {
+      await lock.release();
+    }
+  }
+}

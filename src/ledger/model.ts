@@ -1,0 +1,96 @@
+/**
+ * The operation ledger's model (DESIGN §3 `operations`): one row per mutating action, with
+ * its intent (written before anything changes) and its outcome (written after).
+ */
+import { z } from 'zod';
+import { Ulid } from '../plan/model.js';
+
+/** What an operation does; one per mutating command. */
+export const OperationKind = z.enum([
+  'plan.create',
+  'plan.apply',
+  'plan.abandon',
+  'plan.policy-set',
+  'checkpoint.create',
+  'rollback',
+  'prune',
+  'gc',
+  'recover',
+  'doctor.fix',
+]);
+export type OperationKind = z.infer<typeof OperationKind>;
+
+/** The outcome row: `committed` (it did what it set out to do) or `failed` (with an error code). */
+export const OperationStatus = z.enum(['committed', 'failed']);
+export type OperationStatus = z.infer<typeof OperationStatus>;
+
+/** What `savepoint recover` did with an unresolved operation: finished it, or returned to its pre-state. */
+export const Recovery = z.enum(['forward', 'abort']);
+export type Recovery = z.infer<typeof Recovery>;
+
+/** The error an operation failed with: its stable code and message. */
+export const OperationError = z.object({ code: z.string(), message: z.string() });
+export type OperationError = z.infer<typeof OperationError>;
+
+/** One ledger row. */
+export const Operation = z.object({
+  opId: Ulid,
+  kind: OperationKind,
+  planId: Ulid.nullable(),
+  /** Canonical path of the sandbox the operation works on (its lock key). */
+  sandboxPath: z.string(),
+  /** The request, as the caller gave it (flags and arguments). */
+  args: z.record(z.string(), z.unknown()),
+  intentAt: z.string(),
+  /** Durable steps reached so far, e.g. `{ safetyCheckpointId }` for a rollback. */
+  progress: z.record(z.string(), z.unknown()),
+  outcomeAt: z.string().nullable(),
+  status: OperationStatus.nullable(),
+  result: z.unknown().nullable(),
+  error: OperationError.nullable(),
+  /**
+   * The operation failed after it had changed the sandbox (e.g. a rollback whose index step
+   * met `.git/index.lock`): like an interrupted one, it awaits `savepoint recover`.
+   */
+  incomplete: z.boolean(),
+  pid: z.number().int(),
+  hostname: z.string(),
+  recovery: Recovery.nullable(),
+  recoveredAt: z.string().nullable(),
+  /** The `recover` operation that resolved this one. */
+  recoveredBy: z.string().nullable(),
+});
+export type Operation = z.infer<typeof Operation>;
+
+/**
+ * The state of an operation as `ops list` shows it, derived from the row and from whether its
+ * process still runs (DESIGN §3; the bcli ledger's "state derived for SIGKILLed runs"):
+ *
+ * - `running`: no outcome yet and its process is alive;
+ * - `interrupted`: no outcome and its process is gone (killed, crashed, power loss);
+ * - `incomplete`: failed after changing the sandbox; awaits `recover` like `interrupted`;
+ * - `committed` / `failed`: the outcome row says so;
+ * - `recovered`: `savepoint recover` resolved it (see `recovery` for how).
+ */
+export const OperationState = z.enum([
+  'running',
+  'interrupted',
+  'incomplete',
+  'committed',
+  'failed',
+  'recovered',
+]);
+export type OperationState = z.infer<typeof OperationState>;
+
+/** Derives an operation's {@link OperationState}; `processAlive` says whether its pid still runs. */
+export function operationState(op: Operation, processAlive: boolean): OperationState {
+  if (op.recovery !== null) return 'recovered';
+  if (op.status === null) return processAlive ? 'running' : 'interrupted';
+  if (op.incomplete) return 'incomplete';
+  return op.status;
+}
+
+/** True when the operation blocks mutating commands on its sandbox until `recover` runs (no outcome, or incomplete). */
+export function awaitsRecovery(op: Operation): boolean {
+  return op.recovery === null && (op.status === null || op.incomplete);
+}

@@ -1,0 +1,193 @@
+/**
+ * The per-sandbox lock (adapter of the {@link SandboxLocks} port), on proper-lockfile: the
+ * lock is a directory `<commonDir>/savepoint/locks/<sha256(sandbox path)>.lock` made with an
+ * atomic `mkdir`, whose mtime the holder refreshes every {@link UPDATE_MS}; a lock not
+ * refreshed for {@link STALE_MS} is stale and taken over (proper-lockfile's `stale`/`update`).
+ * Inside it, `owner.json` names the holder's pid and host: a lock whose holder is a process
+ * of this host that no longer exists (SIGKILL) is taken over at once instead of after
+ * {@link STALE_MS}. The takeover is proper-lockfile's own: remove, then `mkdir` again, so
+ * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import lockfile from 'proper-lockfile';
+import { BusyError, SandboxInvalidError } from '../core/errors.js';
+import type { HeldLock, SandboxLocks } from '../core/ports.js';
+import { processAlive } from '../core/process.js';
+
+/** A lock whose mtime is older than this (ms) is stale: its holder stopped refreshing it. */
+export const STALE_MS = 10_000;
+/** How often the holder refreshes the lock's mtime, ms. */
+export const UPDATE_MS = 2_000;
+/** Pause between attempts while waiting, ms. */
+const RETRY_MS = 50;
+
+interface Owner {
+  pid: number;
+  hostname: string;
+  sandboxPath: string;
+  acquiredAt: string;
+}
+
+function locksDir(commonDir: string): string {
+  return path.join(commonDir, 'savepoint', 'locks');
+}
+
+/** The lock directory of a sandbox. */
+export function lockPath(commonDir: string, sandboxPath: string): string {
+  const key = createHash('sha256').update(sandboxPath).digest('hex').slice(0, 32);
+  return path.join(locksDir(commonDir), `${key}.lock`);
+}
+
+async function readOwner(lockDir: string): Promise<Owner | null> {
+  const text = await readFile(path.join(lockDir, 'owner.json'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as Owner;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `change` on the lock directory's content and puts the directory's mtime back:
+ * proper-lockfile refreshes the mtime and takes any mtime it did not set as a sign that
+ * another process took the lock over (its "compromised" check).
+ */
+async function keepingMtime(lockDir: string, change: () => Promise<unknown>): Promise<void> {
+  const before = await stat(lockDir);
+  await change();
+  await utimes(lockDir, before.atime, before.mtime);
+}
+
+/** Why a lock directory is stale, or null when its holder may still be alive. */
+async function staleness(lockDir: string): Promise<'dead-holder' | 'not-refreshed' | null> {
+  const info = await stat(lockDir).catch(() => undefined);
+  if (!info) return null;
+  const owner = await readOwner(lockDir);
+  if (owner && owner.hostname === hostname() && !processAlive(owner.pid)) return 'dead-holder';
+  if (Date.now() - info.mtimeMs > STALE_MS) return 'not-refreshed';
+  return null;
+}
+
+/**
+ * Moves a stale lock out of the way (rename is atomic, so only one process removes a given
+ * lock directory), then deletes it. If what was moved is not the lock judged stale (another
+ * process took the dead lock over in between and made a new one), it is put back.
+ */
+async function removeLockDir(lockDir: string, staleOwner: Owner | null): Promise<boolean> {
+  const tomb = `${lockDir}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await rename(lockDir, tomb);
+  } catch {
+    return false;
+  }
+  const moved = await readOwner(tomb);
+  if (
+    staleOwner !== null &&
+    (moved === null || moved.pid !== staleOwner.pid || moved.hostname !== staleOwner.hostname)
+  ) {
+    await rename(tomb, lockDir).catch(() => undefined);
+    return false;
+  }
+  await rm(tomb, { recursive: true, force: true });
+  return true;
+}
+
+/** {@link SandboxLocks} on proper-lockfile with a pid/host check for killed holders. */
+export class FileSandboxLocks implements SandboxLocks {
+  async acquire(commonDir: string, sandboxPath: string, waitMs: number): Promise<HeldLock> {
+    const lockDir = lockPath(commonDir, sandboxPath);
+    // Never recreate a repository that is gone: only savepoint's own directories are made.
+    if (!(await stat(commonDir).catch(() => undefined))?.isDirectory()) {
+      throw new SandboxInvalidError(`repository ${commonDir} of sandbox ${sandboxPath} is gone`, {
+        details: { sandboxPath, gitDir: commonDir },
+      });
+    }
+    await mkdir(path.dirname(lockDir), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + waitMs;
+    let compromised: Error | null = null;
+    for (;;) {
+      try {
+        const release = await lockfile.lock(sandboxPath, {
+          realpath: false,
+          lockfilePath: lockDir,
+          stale: STALE_MS,
+          update: UPDATE_MS,
+          retries: 0,
+          // Another process judged this lock stale and took it: keep going (the operation's
+          // own steps are compare-and-set), but say so when releasing.
+          onCompromised: (error) => {
+            compromised = error;
+          },
+        });
+        const owner: Owner = {
+          pid: process.pid,
+          hostname: hostname(),
+          sandboxPath,
+          acquiredAt: new Date().toISOString(),
+        };
+        const ownerFile = path.join(lockDir, 'owner.json');
+        await keepingMtime(lockDir, () => writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 }));
+        let released = false;
+        return {
+          release: async () => {
+            if (released) return;
+            released = true;
+            // proper-lockfile removes the lock with rmdir: it must be empty again.
+            await keepingMtime(lockDir, () => rm(ownerFile, { force: true })).catch(() => undefined);
+            await release().catch(() => undefined);
+            if (compromised) {
+              process.stderr.write(
+                `savepoint: warning: the sandbox lock was taken over: ${String(compromised)}\n`,
+              );
+            }
+          },
+        };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // ENOTEMPTY: proper-lockfile found the lock stale and could not rmdir it (it holds owner.json).
+        if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw error;
+      }
+      if ((await staleness(lockDir)) !== null) {
+        await removeLockDir(lockDir, await readOwner(lockDir));
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const owner = await readOwner(lockDir);
+        throw new BusyError(
+          `another savepoint process${owner ? ` (pid ${owner.pid} on ${owner.hostname})` : ''} is working on sandbox ${sandboxPath}; retry, or wait longer with --wait`,
+          { details: { sandboxPath, holder: owner, waitedMs: waitMs }, hint: 'retry when it is done' },
+        );
+      }
+      await sleep(RETRY_MS);
+    }
+  }
+
+  async stale(commonDir: string): Promise<string[]> {
+    const dir = locksDir(commonDir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const found: string[] = [];
+    for (const name of names) {
+      const full = path.join(dir, name);
+      if (name.includes('.stale-') || (name.endsWith('.lock') && (await staleness(full)) !== null))
+        found.push(full);
+    }
+    return found;
+  }
+
+  async removeStale(commonDir: string): Promise<string[]> {
+    const removed: string[] = [];
+    for (const full of await this.stale(commonDir)) {
+      if (full.includes('.stale-')) {
+        await rm(full, { recursive: true, force: true });
+        removed.push(full);
+      } else if ((await staleness(full)) !== null && (await removeLockDir(full, await readOwner(full))))
+        removed.push(full);
+    }
+    return removed;
+  }
+}
