@@ -23,7 +23,7 @@ module.exports = {
       name: 'services-do-not-import-adapters',
       comment: 'Services receive adapters through ports; they never import src/git or src/store.',
       severity: 'error',
-      from: { path: '^src/(plan|checkpoint|core)/' },
+      from: { path: '^src/(plan|checkpoint|decision|core)/' },
       to: { path: '^src/(git|store|cli|commands)/' },
     },
     {

@@ -44,6 +44,23 @@ export {
   UsageError,
 } from './core/errors.js';
 export type { HeadState, TreeChange } from './core/ports.js';
+export type {
+  CorrectionPreview,
+  CorrectionReport,
+  CorrectionRequest,
+  UndoneRollback,
+  UndoPreview,
+  UndoReport,
+  UndoRequest,
+} from './decision/correction-service.js';
+export type { DecisionRecorded, DecisionRequest } from './decision/decision-service.js';
+export {
+  DecisionNotActiveError,
+  DecisionNotFoundError,
+  NoActivePlanError,
+  NothingToUndoError,
+} from './decision/errors.js';
+export { Decision, DecisionState, MAX_SUMMARY_LENGTH } from './decision/model.js';
 export {
   ActivePlanExistsError,
   ConfirmationError,

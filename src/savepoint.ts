@@ -12,6 +12,8 @@ import { RetentionService } from './checkpoint/retention-service.js';
 import { systemClock, ulidGenerator } from './core/defaults.js';
 import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
+import { CorrectionService, type UndoReport, type UndoRequest } from './decision/correction-service.js';
+import { DecisionService } from './decision/decision-service.js';
 import { GitSandboxProvider } from './git/sandbox.js';
 import { PlanService } from './plan/plan-service.js';
 import { RollbackService } from './plan/rollback-service.js';
@@ -45,7 +47,7 @@ function envSizeCap(): number | undefined {
   return value;
 }
 
-/** An open savepoint: plans, checkpoints and rollback over one repository's database. */
+/** An open savepoint: plans, checkpoints, rollback, decisions and corrections over one repository's database. */
 export class Savepoint {
   /** Absolute path of the database file in use. */
   readonly dbPath: string;
@@ -54,6 +56,10 @@ export class Savepoint {
   readonly rollbacks: RollbackService;
   /** `checkpoint prune` and `gc`. */
   readonly retention: RetentionService;
+  /** `decision record | list | show`. */
+  readonly decisions: DecisionService;
+  /** `correction revert` and `undo`. */
+  readonly corrections: CorrectionService;
   private readonly store: SqliteStore;
 
   private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }) {
@@ -63,6 +69,16 @@ export class Savepoint {
     this.plans = new PlanService(deps, this.checkpoints);
     this.rollbacks = new RollbackService(this.checkpoints);
     this.retention = new RetentionService(deps, this.checkpoints);
+    this.decisions = new DecisionService(deps, this.checkpoints);
+    this.corrections = new CorrectionService(deps, this.checkpoints, this.rollbacks, this.decisions);
+  }
+
+  /**
+   * Undoes the plan's latest rollback, correction or undo (`savepoint undo`); the same as
+   * `corrections.undo(request)`, see there for what it does and throws.
+   */
+  undo(request: UndoRequest): Promise<UndoReport> {
+    return this.corrections.undo(request);
   }
 
   /**

@@ -437,6 +437,7 @@ describe('selection cost', () => {
       store: {
         plans: store.plans,
         checkpoints: counting,
+        decisions: store.decisions,
         transaction: (fn) => store.transaction(fn),
         close: () => {},
       },

@@ -121,11 +121,17 @@ export class CheckpointService {
   }
 
   /**
-   * Checkpoints that may stay pinned whatever retention says. The hook for decisions (a
-   * checkpoint a decision points to is never pruned): empty until decisions exist.
+   * Checkpoints retention never prunes because decisions point to them (DESIGN §4 step 6):
+   * the checkpoints of the plan's active decisions, and of the decisions the plan's latest
+   * rollback reverted (a correction `savepoint undo` would re-activate them, so their
+   * checkpoints must still be there). A decision reverted by an older rollback pins nothing;
+   * when its checkpoint is pruned, its `checkpointId` becomes null (`ON DELETE SET NULL`).
+   * Reads only the pinning rows and the latest safety row (indexed): O(pinned).
    */
-  pinned(_planId: string): ReadonlySet<string> {
-    return new Set();
+  pinned(planId: string): ReadonlySet<string> {
+    const { store } = this.deps;
+    const undoable = store.checkpoints.latestOfKind(planId, 'safety')?.checkpointId ?? null;
+    return new Set(store.decisions.pinnedCheckpoints(planId, undoable));
   }
 
   /**

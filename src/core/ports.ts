@@ -4,6 +4,7 @@
  * import git or SQL code themselves.
  */
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
+import type { Decision, DecisionState } from '../decision/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
 /** Where HEAD points: a branch (`ref`) or detached (`ref` null); `sha` null on an unborn branch. */
@@ -156,10 +157,38 @@ export interface CheckpointStore {
   orphans(): Checkpoint[];
 }
 
+/** Decision rows. State changes are compare-and-set on `state`. */
+export interface DecisionStore {
+  /** Inserts with the next `seq` of the plan; returns the stored row. */
+  insert(decision: Omit<Decision, 'seq'>): Decision;
+  get(decisionId: string): Decision | undefined;
+  /** The plan's decisions by `seq`, optionally of one state. */
+  list(planId: string, filter: { state?: DecisionState }): Decision[];
+  /** The plan's active decisions with `seq` ≥ `fromSeq`, by `seq`. */
+  activeFrom(planId: string, fromSeq: number): Decision[];
+  /** Active → reverted for the plan's active decisions with `seq` ≥ `fromSeq`; returns their ids by `seq`. */
+  revertFrom(planId: string, fromSeq: number, at: string, by: string): string[];
+  /** The decisions the rollback with safety checkpoint `by` reverted and that are still reverted. */
+  revertedBy(by: string): Decision[];
+  /** The decisions the undo with safety checkpoint `by` re-activated and that are still active. */
+  reactivatedBy(by: string): Decision[];
+  /** Reverted → active for these ids (compare-and-set); returns the ids it changed. */
+  reactivate(decisionIds: readonly string[], by: string): string[];
+  /** Active → reverted for these ids (compare-and-set); returns the ids it changed. */
+  revert(decisionIds: readonly string[], at: string, by: string): string[];
+  /**
+   * Checkpoints decisions of the plan pin against retention: those of active decisions, and
+   * those of the decisions reverted by `undoable` (the plan's latest safety checkpoint, whose
+   * undo would re-activate them). Reads only those rows.
+   */
+  pinnedCheckpoints(planId: string, undoable: string | null): string[];
+}
+
 /** The system of record: one database per repository. */
 export interface Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
+  readonly decisions: DecisionStore;
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); rolls back if it throws. */
   transaction<T>(fn: () => T): T;
   close(): void;

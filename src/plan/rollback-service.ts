@@ -4,7 +4,7 @@
  * paths are rewritten, the index is set to the checkpoint's staged state, HEAD is restored.
  */
 import { performance } from 'node:perf_hooks';
-import { type CheckpointService, sameState } from '../checkpoint/checkpoint-service.js';
+import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
 import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
 import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
@@ -152,22 +152,20 @@ export class RollbackService {
       if (!(await request.confirm(preview))) throw new ConfirmationError(true);
       waitedMs = performance.now() - asked;
 
-      // Nothing to undo when the sandbox already is the target: the target is its own safety checkpoint.
-      const safety = sameState(target, scan)
-        ? target
-        : (
-            await this.checkpoints.record(
-              plan,
-              sandbox,
-              scan,
-              {
-                kind: 'safety',
-                reason: `before rollback to ${target.checkpointId}`,
-                rollbackTarget: target.checkpointId,
-              },
-              { force: false },
-            )
-          ).checkpoint;
+      // Always a new `safety` row, even when the sandbox equals the latest checkpoint or the
+      // target: it is how `savepoint undo` finds the latest rollback (and a correction's
+      // reverted decisions name it). Its trees already exist, so it costs a commit and a row.
+      const { checkpoint: safety } = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        {
+          kind: 'safety',
+          reason: `before rollback to ${target.checkpointId}`,
+          rollbackTarget: target.checkpointId,
+        },
+        { force: true },
+      );
       if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, safety.checkpointId);
       try {
         const tree = await sandbox.graftEntries(target.treeSha, scan.treeSha, preserved);
