@@ -129,9 +129,11 @@ export class CheckpointService {
    * Reads only the pinning rows and the latest safety row (indexed): O(pinned).
    */
   pinned(planId: string): ReadonlySet<string> {
-    const { store } = this.deps;
-    const undoable = store.checkpoints.latestOfKind(planId, 'safety')?.checkpointId ?? null;
-    return new Set(store.decisions.pinnedCheckpoints(planId, undoable));
+    return this.pinnedGiven(planId, this.deps.store.checkpoints.latestOfKind(planId, 'safety'));
+  }
+
+  private pinnedGiven(planId: string, latestSafety: Checkpoint | undefined): ReadonlySet<string> {
+    return new Set(this.deps.store.decisions.pinnedCheckpoints(planId, latestSafety?.checkpointId ?? null));
   }
 
   /**
@@ -141,13 +143,14 @@ export class CheckpointService {
    */
   prunableCheckpoints(planId: string, max: number): Checkpoint[] {
     const { checkpoints } = this.deps.store;
-    const pinned = this.pinned(planId);
     const total = checkpoints.count(planId);
+    if (total <= max) return [];
+    const latestSafety = checkpoints.latestOfKind(planId, 'safety');
+    const pinned = this.pinnedGiven(planId, latestSafety);
     const window = retentionWindow(total, max, pinned.size);
-    if (window === 0) return [];
     const rows = new Map<string, Checkpoint>();
     for (const row of checkpoints.oldest(planId, window)) rows.set(row.checkpointId, row);
-    for (const row of [checkpoints.latest(planId), checkpoints.latestOfKind(planId, 'safety')])
+    for (const row of [checkpoints.latest(planId), latestSafety])
       if (row) rows.set(row.checkpointId, row);
     const chosen = selectPrunable([...rows.values()].map(candidate), { max, pinned, total });
     return chosen.map((c) => rows.get(c.checkpointId) as Checkpoint);
