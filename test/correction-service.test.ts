@@ -4,7 +4,7 @@
  * undo of the undo reverts them again; every refusal changes nothing; a decision reverted by
  * someone else mid-way leaves the sandbox as it was.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -305,5 +305,57 @@ describe('undo', () => {
     } finally {
       outside.close();
     }
+  });
+});
+
+describe('an agent loop through the library', () => {
+  it('20 checkpointed tool calls, 5 decisions, the 3rd reverted: sandbox, decisions and retention as expected', async () => {
+    const repo = makeRepo({ 'work.txt': 'start\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 6 } } });
+    const planId = plan.planId;
+    const decisions: Decision[] = [];
+    const before: Record<number, ReturnType<typeof repoState>> = {};
+    for (let call = 1; call <= 20; call++) {
+      const taken = await sp.checkpoints.create(planId, { tool: 'Edit', reason: `call ${call}` });
+      if (taken.skipped) throw new Error('Edit is not declared skip');
+      before[call] = repoState(repo);
+      if (call % 4 === 0) {
+        decisions.push(
+          await sp.decisions.record({
+            planId,
+            summary: `decision before call ${call}`,
+            checkpointId: taken.checkpoint.checkpointId,
+          }),
+        );
+      }
+      writeFiles(repo, { 'work.txt': `after call ${call}\n`, [`call-${call}.txt`]: `${call}\n` });
+    }
+    expect(decisions).toHaveLength(5);
+    const third = decisions[2] as Decision;
+    const report = await sp.corrections.revert({ decisionId: third.decisionId, confirm: yes });
+
+    // The sandbox is exactly as before call 12, whose checkpoint the 3rd decision points to.
+    expect(repoState(repo)).toEqual(before[12]);
+    expect(report.revertedDecisionIds).toEqual(decisions.slice(2).map((d) => d.decisionId));
+    expect(stateOf(sp, planId).map(([, s]) => s)).toEqual([
+      'active',
+      'active',
+      'reverted',
+      'reverted',
+      'reverted',
+    ]);
+    // Retention kept every decision's checkpoint (the active ones pinned, the reverted ones
+    // undoable), besides the first, the latest and the safety checkpoint; nothing else.
+    const left = sp.checkpoints.list(planId);
+    const ids = left.map((c) => c.checkpointId);
+    for (const d of decisions) expect(ids).toContain(d.checkpointId);
+    expect(left[0]?.metadata.kind).toBe('initial');
+    expect(left.at(-1)?.checkpointId).toBe(report.safetyCheckpointId);
+    expect(left.length).toBeLessThanOrEqual(6 + 5);
+    // And the correction is undoable: undo brings back the work of calls 12 to 20 and the decisions.
+    await sp.undo({ planId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'work.txt'), 'utf8')).toBe('after call 20\n');
+    expect(sp.decisions.list(planId, { state: 'active' })).toHaveLength(5);
   });
 });
