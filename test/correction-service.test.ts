@@ -17,9 +17,9 @@ import {
 } from '../src/decision/errors.js';
 import type { Decision } from '../src/decision/model.js';
 import { ConfirmationError, PlanNotActiveError } from '../src/plan/errors.js';
-import type { Savepoint } from '../src/savepoint.js';
+import { Savepoint } from '../src/savepoint.js';
 import { IGNORED, makeRichChanges, makeRichRepo } from './helpers/fixtures.js';
-import { type FsSnapshot, repoState, snapshotTree } from './helpers/fs-snapshot.js';
+import { type FsSnapshot, repoState } from './helpers/fs-snapshot.js';
 import { makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { expectError, no, openSavepoint, yes } from './helpers/savepoint.js';
 
@@ -178,7 +178,7 @@ describe('correction revert', () => {
   });
 
   it('when another process reverts the decision while the rollback runs, the sandbox goes back to where it was', async () => {
-    const { repo, sp, planId, decisions } = await withDecisions(2);
+    const { repo, sp, decisions } = await withDecisions(2);
     const before = repoState(repo);
     const target = decisions[0] as Decision;
     const error = await expectError(
@@ -284,7 +284,7 @@ describe('undo', () => {
 
   it('without a plan id, undoes in the active plan of the sandbox of cwd; errors when there is none or nothing to undo', async () => {
     const { repo, planId, decisions } = await withDecisions(1);
-    const sp = await openSavepoint(path.join(repo));
+    const sp = await openSavepoint(repo);
     await expectError(sp.undo({ confirm: yes }), NothingToUndoError, 'NOTHING_TO_UNDO', 4);
     await sp.corrections.revert({ decisionId: decisions[0]?.decisionId ?? '', confirm: yes });
     const undo = await sp.undo({ confirm: yes });
@@ -294,12 +294,8 @@ describe('undo', () => {
     sp.plans.abandon(planId);
     await expectError(sp.undo({ confirm: yes }), NoActivePlanError, 'NO_ACTIVE_PLAN', 3);
     await expectError(sp.undo({ planId, confirm: yes }), PlanNotActiveError, 'PLAN_NOT_ACTIVE', 4);
-    const elsewhere = await openSavepoint(repo, { db: sp.dbPath });
-    const notARepo = tempDir();
-    const outside = await (await import('../src/savepoint.js')).Savepoint.open({
-      cwd: notARepo,
-      db: elsewhere.dbPath,
-    });
+    // Outside any git worktree there is no sandbox to find a plan for.
+    const outside = await Savepoint.open({ cwd: tempDir(), db: sp.dbPath });
     try {
       await expectError(outside.undo({ confirm: yes }), SandboxInvalidError, 'SANDBOX_INVALID', 5);
     } finally {

@@ -150,8 +150,7 @@ export class CheckpointService {
     const window = retentionWindow(total, max, pinned.size);
     const rows = new Map<string, Checkpoint>();
     for (const row of checkpoints.oldest(planId, window)) rows.set(row.checkpointId, row);
-    for (const row of [checkpoints.latest(planId), latestSafety])
-      if (row) rows.set(row.checkpointId, row);
+    for (const row of [checkpoints.latest(planId), latestSafety]) if (row) rows.set(row.checkpointId, row);
     const chosen = selectPrunable([...rows.values()].map(candidate), { max, pinned, total });
     return chosen.map((c) => rows.get(c.checkpointId) as Checkpoint);
   }

@@ -15,6 +15,7 @@
 import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { InternalError } from '../core/errors.js';
 import { RollbackIncompleteError } from '../plan/errors.js';
+import type { Plan } from '../plan/model.js';
 import type { HeadMode } from '../plan/rollback-rules.js';
 import type {
   RollbackPreview,
@@ -235,7 +236,7 @@ export class CorrectionService {
    *
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5) · {@link NoActivePlanError} `NO_ACTIVE_PLAN` (3)
    */
-  private async activePlanOfCwd() {
+  private async activePlanOfCwd(): Promise<Plan> {
     const sandbox = await this.deps.sandboxes.open(this.deps.cwd);
     const plan = this.deps.store.plans.activeForSandbox(sandbox.path);
     if (!plan) throw new NoActivePlanError(sandbox.path);
