@@ -173,6 +173,28 @@ describe('pinning against retention', () => {
     });
   });
 
+  it('an undo under tight retention re-activates decisions whose checkpoints are all still there', async () => {
+    const repo = makeRepo();
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 3 } } });
+    const planId = plan.planId;
+    const made = [];
+    for (const n of [1, 2, 3]) {
+      writeFiles(repo, { 'work.txt': `decision ${n}\n` });
+      made.push(await sp.decisions.record({ planId, summary: `d${n}` }));
+    }
+    await sp.corrections.revert({ decisionId: made[0]?.decisionId ?? '', confirm: yes });
+    for (let i = 0; i < 3; i++) await step(sp, repo, planId, `after the correction ${i}\n`);
+    // The undo's own safety checkpoint triggers a prune while the decisions are still reverted.
+    const undo = await sp.undo({ planId, confirm: yes });
+    expect(undo.reactivatedDecisionIds).toEqual(made.map((d) => d.decisionId));
+    const ids = sp.checkpoints.list(planId).map((c) => c.checkpointId);
+    for (const d of made) {
+      expect(sp.decisions.get(d.decisionId)).toMatchObject({ state: 'active', checkpointId: d.checkpointId });
+      expect(ids).toContain(d.checkpointId);
+    }
+  });
+
   it('checkpoint prune keeps pinned checkpoints too, and reads only the pinning rows', async () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);

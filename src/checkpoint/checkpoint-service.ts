@@ -122,18 +122,22 @@ export class CheckpointService {
 
   /**
    * Checkpoints retention never prunes because decisions point to them (DESIGN §4 step 6):
-   * the checkpoints of the plan's active decisions, and of the decisions the plan's latest
-   * rollback reverted (a correction `savepoint undo` would re-activate them, so their
-   * checkpoints must still be there). A decision reverted by an older rollback pins nothing;
-   * when its checkpoint is pruned, its `checkpointId` becomes null (`ON DELETE SET NULL`).
-   * Reads only the pinning rows and the latest safety row (indexed): O(pinned).
+   * the checkpoints of the plan's active decisions, and of the decisions reverted by the
+   * plan's latest rollback (a correction `savepoint undo` would re-activate them) or by the
+   * rollback that latest rollback undid (an undo in flight: its safety checkpoint is already
+   * the latest while it re-activates them). A decision reverted by an older rollback pins
+   * nothing; when its checkpoint is pruned, its `checkpointId` becomes null (`ON DELETE SET
+   * NULL`). Reads only the pinning rows and the latest safety row (indexed): O(pinned).
    */
   pinned(planId: string): ReadonlySet<string> {
     return this.pinnedGiven(planId, this.deps.store.checkpoints.latestOfKind(planId, 'safety'));
   }
 
   private pinnedGiven(planId: string, latestSafety: Checkpoint | undefined): ReadonlySet<string> {
-    return new Set(this.deps.store.decisions.pinnedCheckpoints(planId, latestSafety?.checkpointId ?? null));
+    const undoable = latestSafety
+      ? [latestSafety.checkpointId, latestSafety.metadata.rollbackTarget ?? '']
+      : [];
+    return new Set(this.deps.store.decisions.pinnedCheckpoints(planId, undoable));
   }
 
   /**

@@ -178,10 +178,10 @@ export interface DecisionStore {
   revert(decisionIds: readonly string[], at: string, by: string): string[];
   /**
    * Checkpoints decisions of the plan pin against retention: those of active decisions, and
-   * those of the decisions reverted by `undoable` (the plan's latest safety checkpoint, whose
-   * undo would re-activate them). Reads only those rows.
+   * those of the decisions reverted by the rollbacks whose safety checkpoints are `undoable`
+   * (at most two ids; see `CheckpointService.pinned`). Reads only those rows.
    */
-  pinnedCheckpoints(planId: string, undoable: string | null): string[];
+  pinnedCheckpoints(planId: string, undoable: readonly string[]): string[];
 }
 
 /** The system of record: one database per repository. */

@@ -312,7 +312,7 @@ class SqliteDecisionStore implements DecisionStore {
           WHERE plan_id = @planId AND state = 'active' AND checkpoint_id IS NOT NULL
         UNION
         SELECT checkpoint_id FROM decisions
-          WHERE reverted_by = @undoable AND state = 'reverted' AND plan_id = @planId AND checkpoint_id IS NOT NULL`),
+          WHERE reverted_by IN (@a, @b) AND state = 'reverted' AND plan_id = @planId AND checkpoint_id IS NOT NULL`),
     };
   }
 
@@ -366,8 +366,10 @@ class SqliteDecisionStore implements DecisionStore {
     );
   }
 
-  pinnedCheckpoints(planId: string, undoable: string | null): string[] {
-    return (this.statements.pinned.all({ planId, undoable }) as { checkpoint_id: string }[]).map(
+  pinnedCheckpoints(planId: string, undoable: readonly string[]): string[] {
+    if (undoable.length > 2) throw new RangeError('at most two undoable rollbacks');
+    const [a = null, b = null] = undoable;
+    return (this.statements.pinned.all({ planId, a, b }) as { checkpoint_id: string }[]).map(
       (row) => row.checkpoint_id,
     );
   }
