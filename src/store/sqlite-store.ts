@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
-import { BusyError, StoreIntegrityError } from '../core/errors.js';
+import { BusyError, InternalError, StoreIntegrityError } from '../core/errors.js';
 import type { CheckpointStore, DecisionStore, PlanStore, Store } from '../core/ports.js';
 import { Decision, DecisionState } from '../decision/model.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
@@ -367,7 +367,7 @@ class SqliteDecisionStore implements DecisionStore {
   }
 
   pinnedCheckpoints(planId: string, undoable: readonly string[]): string[] {
-    if (undoable.length > 2) throw new RangeError('at most two undoable rollbacks');
+    if (undoable.length > 2) throw new InternalError('pinnedCheckpoints takes at most two safety checkpoint ids');
     const [a = null, b = null] = undoable;
     return (this.statements.pinned.all({ planId, a, b }) as { checkpoint_id: string }[]).map(
       (row) => row.checkpoint_id,
