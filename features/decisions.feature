@@ -120,6 +120,30 @@ Feature: Decisions
       Then the run succeeds
       And the plan keeps the checkpoints "first, before early, c9"
 
+  Rule: the agent loop of issue 6, through the CLI with --json
+
+    Scenario: 20 checkpointed tool calls, 5 decisions, the 3rd reverted
+      Given the plan's retention is 6
+      When the agent makes 20 checkpointed tool calls through the CLI, recording a decision before every 4th
+      And I run "savepoint correction revert <decision:call 12> --yes --json"
+      Then the run succeeds
+      And the JSON "revertedDecisionIds" names the decisions "call 12, call 16, call 20"
+      And the sandbox matches the state "before call 12"
+      And the decisions of the plan are:
+        | summary | state    |
+        | call 4  | active   |
+        | call 8  | active   |
+        | call 12 | reverted |
+        | call 16 | reverted |
+        | call 20 | reverted |
+      And the plan keeps the checkpoints "first, call 4, call 8, call 12, call 16, call 20, safety"
+      And the plan no longer has the checkpoint "call 5"
+      And the refs under refs/savepoint/ are exactly the plans' checkpoints
+      When I run "savepoint undo --yes --json"
+      Then the run succeeds
+      And the JSON "reactivatedDecisionIds" names the decisions "call 12, call 16, call 20"
+      And the file "work.txt" has the content "after call 20\n"
+
   Rule: bad input is refused and nothing is recorded
 
     Scenario Outline: a checkpoint of another plan (<output>)

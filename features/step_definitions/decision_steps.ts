@@ -2,7 +2,9 @@
  * Decisions made the way an agent makes them (each helper run must succeed), and checks of
  * their states through the binary without replacing the last run.
  */
-import { type DataTable, Given, Then } from '@cucumber/cucumber';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect, expectEqual } from '../support/expect.js';
 import type { SavepointWorld } from '../support/world.js';
 
@@ -65,5 +67,33 @@ Then(
       .filter(Boolean)
       .map((n) => this.decision(n));
     expectEqual(value, expected, `JSON "${where}"\n${this.describeRun()}`);
+  },
+);
+
+/**
+ * The agent loop of issue 6 through the binary with --json: before each of `calls` tool
+ * calls a checkpoint ("call N") and a noted sandbox state ("before call N"); before every
+ * `every`-th call a decision ("call N") linked to that checkpoint; each call then edits
+ * `work.txt` and adds `call-N.txt`.
+ */
+When(
+  'the agent makes {int} checkpointed tool calls through the CLI, recording a decision before every {int}th',
+  function (this: SavepointWorld, calls: number, every: number) {
+    for (let call = 1; call <= calls; call++) {
+      const taken = this.runOk(
+        `savepoint checkpoint create --plan <plan> --tool Edit --reason "call ${call}"`,
+      );
+      expectEqual(taken.skipped, false, `call ${call} was not checkpointed`);
+      this.checkpoints.set(`call ${call}`, String(taken.checkpointId));
+      this.states.set(`before call ${call}`, this.captureState());
+      if (call % every === 0) {
+        const decision = this.runOk(
+          `savepoint decision record --plan <plan> --summary "call ${call}" --checkpoint ${String(taken.checkpointId)}`,
+        );
+        this.decisions.set(`call ${call}`, String(decision.decisionId));
+      }
+      writeFileSync(path.join(this.repo, 'work.txt'), `after call ${call}\n`);
+      writeFileSync(path.join(this.repo, `call-${call}.txt`), `${call}\n`);
+    }
   },
 );
