@@ -367,7 +367,8 @@ class SqliteDecisionStore implements DecisionStore {
   }
 
   pinnedCheckpoints(planId: string, undoable: readonly string[]): string[] {
-    if (undoable.length > 2) throw new InternalError('pinnedCheckpoints takes at most two safety checkpoint ids');
+    if (undoable.length > 2)
+      throw new InternalError('pinnedCheckpoints takes at most two safety checkpoint ids');
     const [a = null, b = null] = undoable;
     return (this.statements.pinned.all({ planId, a, b }) as { checkpoint_id: string }[]).map(
       (row) => row.checkpoint_id,
