@@ -30,7 +30,7 @@ module.exports = {
       name: 'services-do-not-import-adapters',
       comment: 'Services receive adapters through ports; they never import src/git or src/store.',
       severity: 'error',
-      from: { path: '^src/(plan|checkpoint|core|ledger)/' },
+      from: { path: '^src/(plan|checkpoint|decision|core|ledger)/' },
       to: { path: '^src/(git|store|lock|cli|commands)/' },
     },
     {

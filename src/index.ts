@@ -66,6 +66,23 @@ export {
 } from './core/errors.js';
 export { FAULT_POINTS, type FaultPoint } from './core/faults.js';
 export type { DiffStatEntry, HeadState, TreeChange, TreeDelta } from './core/ports.js';
+export type {
+  CorrectionPreview,
+  CorrectionReport,
+  CorrectionRequest,
+  UndoneRollback,
+  UndoPreview,
+  UndoReport,
+  UndoRequest,
+} from './decision/correction-service.js';
+export type { DecisionRecorded, DecisionRequest } from './decision/decision-service.js';
+export {
+  DecisionNotActiveError,
+  DecisionNotFoundError,
+  NoActivePlanError,
+  NothingToUndoError,
+} from './decision/errors.js';
+export { Decision, DecisionState, MAX_SUMMARY_LENGTH } from './decision/model.js';
 export type { DoctorProblem, DoctorReport, ProblemKind } from './ledger/doctor-service.js';
 export { DoctorProblemsError, OperationInterruptedError, OperationNotFoundError } from './ledger/errors.js';
 export { DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';

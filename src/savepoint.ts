@@ -13,6 +13,8 @@ import { RetentionService } from './checkpoint/retention-service.js';
 import { systemClock, ulidGenerator } from './core/defaults.js';
 import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
+import { CorrectionService, type UndoReport, type UndoRequest } from './decision/correction-service.js';
+import { DecisionService } from './decision/decision-service.js';
 import { GitSandboxProvider } from './git/sandbox.js';
 import { DoctorService } from './ledger/doctor-service.js';
 import { DEFAULT_LOCK_WAIT_MS, Ledger } from './ledger/ledger.js';
@@ -67,7 +69,7 @@ function envSizeCap(): number | undefined {
   return value;
 }
 
-/** An open savepoint: plans, checkpoints and rollback over one repository's database. */
+/** An open savepoint: plans, checkpoints, rollback, decisions and corrections over one repository's database. */
 export class Savepoint {
   /** Absolute path of the database file in use. */
   readonly dbPath: string;
@@ -84,6 +86,10 @@ export class Savepoint {
   readonly recovery: RecoveryService;
   /** `doctor`: invariant check and safe repairs. */
   readonly doctor: DoctorService;
+  /** `decision record | list | show`. */
+  readonly decisions: DecisionService;
+  /** `correction revert` and `undo`. */
+  readonly corrections: CorrectionService;
   private readonly store: SqliteStore;
 
   private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }, locks: FileSandboxLocks) {
@@ -97,6 +103,16 @@ export class Savepoint {
     this.ops = new OpsService(deps);
     this.recovery = new RecoveryService(deps, this.checkpoints, this.rollbacks);
     this.doctor = new DoctorService(deps, this.recovery, locks);
+    this.decisions = new DecisionService(deps, this.checkpoints);
+    this.corrections = new CorrectionService(deps, this.checkpoints, this.rollbacks, this.decisions);
+  }
+
+  /**
+   * Undoes the plan's latest rollback, correction or undo (`savepoint undo`); the same as
+   * `corrections.undo(request)`, see there for what it does and throws.
+   */
+  undo(request: UndoRequest): Promise<UndoReport> {
+    return this.corrections.undo(request);
   }
 
   /**

@@ -454,6 +454,7 @@ describe('selection cost', () => {
         checkpoints: counting,
         operations: store.operations,
         integrityProblems: () => [],
+        decisions: store.decisions,
         transaction: (fn) => store.transaction(fn),
         close: () => {},
       },

@@ -201,7 +201,7 @@ describe('rolling back restores the checkpoint exactly', () => {
     expect(snapshotTree(repo)).toEqual(before);
   });
 
-  it('with nothing to change reports zero paths and reuses the latest checkpoint as the safety checkpoint', async () => {
+  it('with nothing to change reports zero paths and still records a safety checkpoint (the undo handle)', async () => {
     const repo = makeRepo();
     const sp = await openSavepoint(repo);
     const { plan, checkpoint: first } = await sp.plans.create({ sandbox: repo });
@@ -215,8 +215,13 @@ describe('rolling back restores the checkpoint exactly', () => {
 
     expect(report.restored).toEqual({ added: 0, modified: 0, deleted: 0, total: 0 });
     expect(report.paths).toEqual([]);
-    expect(report.safetyCheckpointId).toBe(first.checkpointId);
-    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+    const checkpoints = sp.checkpoints.list(plan.planId);
+    expect(checkpoints).toHaveLength(2);
+    expect(checkpoints[1]).toMatchObject({
+      checkpointId: report.safetyCheckpointId,
+      treeSha: first.treeSha,
+      metadata: { kind: 'safety', rollbackTarget: first.checkpointId },
+    });
     expect(repoState(repo)).toEqual(before);
   });
 

@@ -82,6 +82,7 @@ export class SavepointWorld extends World {
   readonly env: Record<string, string> = {};
   readonly plans = new Map<string, KnownPlan>();
   readonly checkpoints = new Map<string, string>();
+  readonly decisions = new Map<string, string>();
   readonly states = new Map<string, SandboxState>();
   /** Bytes of files noted by store steps, to prove they were left alone. */
   readonly notedFiles = new Map<string, Buffer>();
@@ -127,8 +128,18 @@ export class SavepointWorld extends World {
     return id;
   }
 
+  decision(name: string): string {
+    const id = this.decisions.get(name);
+    if (!id) {
+      throw new Error(
+        `no decision "${name}" is known; known: ${[...this.decisions.keys()].join(', ') || 'none'}`,
+      );
+    }
+    return id;
+  }
+
   /**
-   * Replaces placeholders: `<plan>`, `<plan:NAME>`, `<checkpoint:NAME>`, `<sandbox>`,
+   * Replaces placeholders: `<plan>`, `<plan:NAME>`, `<checkpoint:NAME>`, `<decision:NAME>`, `<sandbox>`,
    * `<sandbox:NAME>`, `<repo>`, `<tmp>`, `<home>`. An unknown placeholder is an error.
    */
   expand(text: string): string {
@@ -141,6 +152,9 @@ export class SavepointWorld extends World {
         case 'checkpoint':
           if (name === undefined) throw new Error(`${whole}: name the checkpoint, e.g. <checkpoint:first>`);
           return this.checkpoint(name);
+        case 'decision':
+          if (name === undefined) throw new Error(`${whole}: name the decision, e.g. <decision:parser>`);
+          return this.decision(name);
         case 'repo':
           return this.repo;
         case 'tmp':
@@ -218,7 +232,7 @@ export class SavepointWorld extends World {
    * Runs a command as the scenario's "last run". A previous run that failed and was never
    * asserted fails the scenario here, before its output is lost. Successful runs teach the
    * World ids: `plan create` → the plan and its checkpoint "first"; `checkpoint create` →
-   * checkpoint "latest"; a rollback → checkpoint "safety".
+   * checkpoint "latest"; a rollback, correction or undo → checkpoint "safety".
    */
   run(commandLine: string, cwd: string = this.cwd): Run {
     this.assertLastRunHandled();
@@ -246,7 +260,10 @@ export class SavepointWorld extends World {
       this.checkpoints.set(planName ? `first of ${planName}` : 'first', String(json.checkpointId));
     } else if (topic === 'checkpoint' && command === 'create' && typeof json.checkpointId === 'string') {
       this.checkpoints.set('latest', json.checkpointId);
-    } else if (topic === 'plan' && command === 'rollback' && typeof json.safetyCheckpointId === 'string') {
+    } else if (
+      ((topic === 'plan' && command === 'rollback') || topic === 'correction' || topic === 'undo') &&
+      typeof json.safetyCheckpointId === 'string'
+    ) {
       this.checkpoints.set('safety', json.safetyCheckpointId);
     }
   }

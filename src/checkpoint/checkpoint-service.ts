@@ -157,11 +157,23 @@ export class CheckpointService {
   }
 
   /**
-   * Checkpoints that may stay pinned whatever retention says. The hook for decisions (a
-   * checkpoint a decision points to is never pruned): empty until decisions exist.
+   * Checkpoints retention never prunes because decisions point to them (DESIGN §4 step 6):
+   * the checkpoints of the plan's active decisions, and of the decisions reverted by the
+   * plan's latest rollback (a correction `savepoint undo` would re-activate them) or by the
+   * rollback that latest rollback undid (an undo in flight: its safety checkpoint is already
+   * the latest while it re-activates them). A decision reverted by an older rollback pins
+   * nothing; when its checkpoint is pruned, its `checkpointId` becomes null (`ON DELETE SET
+   * NULL`). Reads only the pinning rows and the latest safety row (indexed): O(pinned).
    */
-  pinned(_planId: string): ReadonlySet<string> {
-    return new Set();
+  pinned(planId: string): ReadonlySet<string> {
+    return this.pinnedGiven(planId, this.deps.store.checkpoints.latestOfKind(planId, 'safety'));
+  }
+
+  private pinnedGiven(planId: string, latestSafety: Checkpoint | undefined): ReadonlySet<string> {
+    const undoable = latestSafety
+      ? [latestSafety.checkpointId, latestSafety.metadata.rollbackTarget ?? '']
+      : [];
+    return new Set(this.deps.store.decisions.pinnedCheckpoints(planId, undoable));
   }
 
   /**
@@ -171,14 +183,14 @@ export class CheckpointService {
    */
   prunableCheckpoints(planId: string, max: number): Checkpoint[] {
     const { checkpoints } = this.deps.store;
-    const pinned = this.pinned(planId);
     const total = checkpoints.count(planId);
+    if (total <= max) return [];
+    const latestSafety = checkpoints.latestOfKind(planId, 'safety');
+    const pinned = this.pinnedGiven(planId, latestSafety);
     const window = retentionWindow(total, max, pinned.size);
-    if (window === 0) return [];
     const rows = new Map<string, Checkpoint>();
     for (const row of checkpoints.oldest(planId, window)) rows.set(row.checkpointId, row);
-    for (const row of [checkpoints.latest(planId), checkpoints.latestOfKind(planId, 'safety')])
-      if (row) rows.set(row.checkpointId, row);
+    for (const row of [checkpoints.latest(planId), latestSafety]) if (row) rows.set(row.checkpointId, row);
     const chosen = selectPrunable([...rows.values()].map(candidate), { max, pinned, total });
     return chosen.map((c) => rows.get(c.checkpointId) as Checkpoint);
   }

@@ -20,8 +20,8 @@ export interface RetentionOptions {
   /** Checkpoints to keep at most (≥ 1). */
   max: number;
   /**
-   * Checkpoints that must never be pruned, whatever their age. The hook for decisions: a
-   * checkpoint a decision points to will be pinned. Empty until decisions exist.
+   * Checkpoints that must never be pruned, whatever their age: those decisions point to
+   * (see `CheckpointService.pinned`).
    */
   pinned: ReadonlySet<string>;
   /**

@@ -28,10 +28,10 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [0, 'ok'],
   [1, 'unexpected failure (for example a git command failed for a reason savepoint does not know)'],
   [2, 'usage: bad flags or arguments'],
-  [3, 'not found: plan, checkpoint, operation'],
+  [3, 'not found: plan, checkpoint, decision, operation, an active plan of the sandbox'],
   [
     4,
-    'state conflict: plan applied/abandoned, checkpoint not in plan, lost compare-and-set, active plan exists, HEAD on another branch, ignored file in the way',
+    'state conflict: plan applied/abandoned, checkpoint not in plan, lost compare-and-set, active plan exists, HEAD on another branch, ignored file in the way, decision already reverted, nothing to undo',
   ],
   [5, 'sandbox missing or invalid (not a git worktree, another repository, a refused root)'],
   [6, 'busy: the sandbox lock or a git lock is held (retryable; --wait waits longer)'],

@@ -5,6 +5,7 @@
  */
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
+import type { Decision, DecisionState } from '../decision/model.js';
 import type { Operation, OperationError, OperationStatus, Recovery } from '../ledger/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
@@ -286,11 +287,39 @@ export interface OperationStore {
   unresolved(sandboxPath?: string): Operation[];
 }
 
+/** Decision rows. State changes are compare-and-set on `state`. */
+export interface DecisionStore {
+  /** Inserts with the next `seq` of the plan; returns the stored row. */
+  insert(decision: Omit<Decision, 'seq'>): Decision;
+  get(decisionId: string): Decision | undefined;
+  /** The plan's decisions by `seq`, optionally of one state. */
+  list(planId: string, filter: { state?: DecisionState }): Decision[];
+  /** The plan's active decisions with `seq` ≥ `fromSeq`, by `seq`. */
+  activeFrom(planId: string, fromSeq: number): Decision[];
+  /** Active → reverted for the plan's active decisions with `seq` ≥ `fromSeq`; returns their ids by `seq`. */
+  revertFrom(planId: string, fromSeq: number, at: string, by: string): string[];
+  /** The decisions the rollback with safety checkpoint `by` reverted and that are still reverted. */
+  revertedBy(by: string): Decision[];
+  /** The decisions the undo with safety checkpoint `by` re-activated and that are still active. */
+  reactivatedBy(by: string): Decision[];
+  /** Reverted → active for these ids (compare-and-set); returns the ids it changed. */
+  reactivate(decisionIds: readonly string[], by: string): string[];
+  /** Active → reverted for these ids (compare-and-set); returns the ids it changed. */
+  revert(decisionIds: readonly string[], at: string, by: string): string[];
+  /**
+   * Checkpoints decisions of the plan pin against retention: those of active decisions, and
+   * those of the decisions reverted by the rollbacks whose safety checkpoints are `undoable`
+   * (at most two ids; see `CheckpointService.pinned`). Reads only those rows.
+   */
+  pinnedCheckpoints(planId: string, undoable: readonly string[]): string[];
+}
+
 /** The system of record: one database per repository. */
 export interface Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
   readonly operations: OperationStore;
+  readonly decisions: DecisionStore;
   /** `PRAGMA integrity_check`: empty when the database is sound, else SQLite's complaints. */
   integrityProblems(): string[];
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); rolls back if it throws. */

@@ -10,7 +10,7 @@ import { CHECKPOINT_REF_PREFIX, GC_GRACE_MS } from '../checkpoint/retention-serv
 import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import { ownerAlive } from '../core/process.js';
 import { DoctorProblemsError } from './errors.js';
-import { awaitsRecovery } from './model.js';
+import { awaitsRecovery, isRollbackKind } from './model.js';
 import type { RecoveryService } from './recovery-service.js';
 
 /** Kinds of problem doctor reports. */
@@ -80,8 +80,8 @@ export class DoctorService {
         continue;
       }
       let fixed = false;
-      if (fix && op.kind !== 'rollback') {
-        const others = store.operations.unresolved(op.sandboxPath).filter((o) => o.kind === 'rollback');
+      if (fix && !isRollbackKind(op.kind)) {
+        const others = store.operations.unresolved(op.sandboxPath).filter((o) => isRollbackKind(o.kind));
         if (others.length === 0) {
           const recovered = await this.recovery
             .recover(op.planId && store.plans.get(op.planId) ? { planId: op.planId } : {})

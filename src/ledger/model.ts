@@ -13,12 +13,23 @@ export const OperationKind = z.enum([
   'plan.policy-set',
   'checkpoint.create',
   'rollback',
+  'correction.revert',
+  'undo',
   'prune',
   'gc',
   'recover',
   'doctor.fix',
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
+
+/** Operations that roll the sandbox back (safety checkpoint, then files, index, HEAD): recovered alike. */
+export const ROLLBACK_KINDS = ['rollback', 'correction.revert', 'undo'] as const;
+export type RollbackKind = (typeof ROLLBACK_KINDS)[number];
+
+/** True for a rollback, a correction revert or an undo. */
+export function isRollbackKind(kind: OperationKind): kind is RollbackKind {
+  return (ROLLBACK_KINDS as readonly string[]).includes(kind);
+}
 
 /** The outcome row: `committed` (it did what it set out to do) or `failed` (with an error code). */
 export const OperationStatus = z.enum(['committed', 'failed']);

@@ -14,7 +14,7 @@ import { InternalError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
 import type { HeadMode, RestoreCounts } from '../plan/rollback-rules.js';
 import type { RollbackService } from '../plan/rollback-service.js';
-import { awaitsRecovery, type Operation, type Recovery } from './model.js';
+import { awaitsRecovery, isRollbackKind, type Operation, type Recovery } from './model.js';
 
 /** How long recovery waits for a git process orphaned by the killed one to release its `.lock` in savepoint's tmp dir, ms. */
 const ORPHAN_GIT_WAIT_MS = 8_000;
@@ -138,7 +138,7 @@ export class RecoveryService {
   /** What recovery would do with `op`, without looking at the sandbox (dry run). */
   private plan(op: Operation, mode: Recovery): RecoveredOperation {
     const safety = typeof op.progress.safetyCheckpointId === 'string' ? op.progress.safetyCheckpointId : null;
-    const rewrites = op.kind === 'rollback' && safety !== null;
+    const rewrites = isRollbackKind(op.kind) && safety !== null;
     const restoredTo = rewrites ? (mode === 'forward' ? String(op.args.checkpointId) : safety) : null;
     return {
       opId: op.opId,
@@ -148,7 +148,7 @@ export class RecoveryService {
       endState: rewrites ? (mode === 'forward' ? 'post' : 'pre') : 'pre',
       summary: rewrites
         ? `would restore the sandbox to checkpoint ${restoredTo} (${mode === 'forward' ? 'the rollback target' : 'the safety checkpoint'})`
-        : op.kind === 'rollback'
+        : isRollbackKind(op.kind)
           ? 'would close it: it stopped before changing any file'
           : 'would make refs and rows agree and close it; sandbox files were not changed by it',
       restoredTo,
@@ -167,7 +167,7 @@ export class RecoveryService {
     let summary: string;
     let restoredTo: string | null = null;
     let restored: RestoreCounts | null = null;
-    if (op.kind === 'rollback' && plan && op.planId) {
+    if (isRollbackKind(op.kind) && plan && op.planId) {
       const safetyId = this.safetyOf(op);
       if (safetyId === null) {
         endState = 'pre';
@@ -187,6 +187,9 @@ export class RecoveryService {
         });
         restoredTo = target.checkpointId;
         restored = report.preview.restored;
+        // A correction or undo changed decisions in the safety checkpoint's transaction: going
+        // back to the pre-state gives back their states too.
+        if (mode === 'abort') this.restoreDecisions(safetyId, by);
         endState = mode === 'forward' ? 'post' : 'pre';
         summary =
           mode === 'forward'
@@ -232,6 +235,21 @@ export class RecoveryService {
       removedRefs,
       removedTempFiles,
     };
+  }
+
+  /**
+   * Undoes what a correction or an undo did to decisions in the transaction of safety
+   * checkpoint `safetyId`: the decisions it reverted are active again, those it re-activated
+   * are reverted again (by the recover operation `by`). Nothing for a plain rollback.
+   */
+  private restoreDecisions(safetyId: string, by: string): void {
+    const { store, clock } = this.deps;
+    store.transaction(() => {
+      const reverted = store.decisions.revertedBy(safetyId).map((d) => d.decisionId);
+      const reactivated = store.decisions.reactivatedBy(safetyId).map((d) => d.decisionId);
+      store.decisions.reactivate(reverted, by);
+      store.decisions.revert(reactivated, clock.now().toISOString(), by);
+    });
   }
 
   /**

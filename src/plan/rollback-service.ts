@@ -5,13 +5,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CheckpointService, sameState } from '../checkpoint/checkpoint-service.js';
+import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
 import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
 import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type { GitSandbox, MovedAside, SkippedPath, SnapshotScan, TreeChange } from '../core/ports.js';
 import type { Ledger, RunningOperation } from '../ledger/ledger.js';
+import type { RollbackKind } from '../ledger/model.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
 import type { Plan } from './model.js';
 import {
@@ -71,6 +72,19 @@ export interface RollbackRequest {
    * (e.g. {@link ConfirmationError}) to refuse without asking.
    */
   confirm: (preview: RollbackPreview) => Promise<boolean>;
+  /**
+   * The ledger operation this rollback runs as, when it is part of a larger action
+   * (`correction.revert`, `undo`): its kind, and arguments added to the intent row.
+   * Default: a plain `rollback`.
+   */
+  operation?: { kind: RollbackKind; args: Record<string, unknown> };
+  /**
+   * Runs inside the write transaction that records the safety checkpoint, before any file is
+   * changed, with its id (e.g. marking decisions reverted by it). If it throws, nothing is
+   * recorded, nothing changes, and the rollback fails with that error. `savepoint recover
+   * --abort` undoes decision changes made here (see the recovery service).
+   */
+  onSafety?: (safetyCheckpointId: string) => void;
 }
 
 /** How long rollback's index step retries while another git process holds `index.lock`, ms. */
@@ -124,11 +138,12 @@ export class RollbackService {
     const plan = this.checkpoints.plan(request.planId);
     return this.ledger.run(
       {
-        kind: 'rollback',
+        kind: request.operation?.kind ?? 'rollback',
         planId: plan.planId,
         sandboxPath: plan.sandboxPath,
         commonDir: plan.gitDir,
         args: {
+          ...request.operation?.args,
           checkpointId: request.checkpointId.toUpperCase(),
           head: request.head ?? null,
           force: request.force ?? false,
@@ -187,26 +202,29 @@ export class RollbackService {
       if (!(await request.confirm(preview))) throw new ConfirmationError(true);
       waitedMs = performance.now() - asked;
 
-      // Nothing to undo when the sandbox already is the target: the target is its own safety checkpoint.
-      let safety: Checkpoint;
-      if (sameState(target, scan)) {
-        safety = target;
-        op?.progress({ safetyCheckpointId: target.checkpointId });
-      } else {
-        const recorded = await this.checkpoints.record(
-          plan,
-          sandbox,
-          scan,
-          {
-            kind: 'safety',
-            reason: `before rollback to ${target.checkpointId}`,
-            rollbackTarget: target.checkpointId,
+      // Always a new `safety` row, even when the sandbox equals the latest checkpoint or the
+      // target: it is how `savepoint undo` finds the latest rollback (and a correction's
+      // reverted decisions name it). Its trees already exist, so it costs a commit and a row.
+      const { checkpoint: safety } = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        {
+          kind: 'safety',
+          reason: `before rollback to ${target.checkpointId}`,
+          rollbackTarget: target.checkpointId,
+        },
+        // The safety checkpoint's id reaches the ledger in the transaction of its row.
+        {
+          force: true,
+          hooks: {
+            after: (row) => {
+              op?.progress({ safetyCheckpointId: row.checkpointId });
+              request.onSafety?.(row.checkpointId);
+            },
           },
-          // The safety checkpoint's id reaches the ledger in the transaction of its row.
-          { force: false, hooks: { after: (row) => op?.progress({ safetyCheckpointId: row.checkpointId }) } },
-        );
-        safety = recorded.checkpoint;
-      }
+        },
+      );
       faultPoint('rollback.after-safety');
       op?.changingSandbox();
       movedAside = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId);

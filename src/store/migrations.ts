@@ -3,7 +3,7 @@
  * Never edit a released migration: append a new one.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: plans and checkpoints (DESIGN §3). decisions, operations and attempts arrive with their issues.
+  // 1: plans and checkpoints (DESIGN §3). operations and attempts arrive with their issues.
   `
   CREATE TABLE plans (
     plan_id          TEXT PRIMARY KEY,
@@ -78,6 +78,35 @@ export const MIGRATIONS: readonly string[] = [
   -- What mutating commands look up before they start: unresolved operations of a sandbox.
   CREATE INDEX operations_unresolved ON operations (sandbox_path, op_id)
     WHERE recovery IS NULL AND (status IS NULL OR incomplete = 1);
+  `,
+  // 4: decisions (DESIGN §3, §6). Depends only on migration 1, so it may be renumbered freely.
+  // A checkpoint an active decision points to is pinned against retention; once nothing pins
+  // it, pruning may delete it and the reverted decision keeps its row with checkpoint_id NULL.
+  `
+  CREATE TABLE decisions (
+    decision_id    TEXT PRIMARY KEY,
+    plan_id        TEXT NOT NULL REFERENCES plans (plan_id),
+    seq            INTEGER NOT NULL,
+    checkpoint_id  TEXT REFERENCES checkpoints (checkpoint_id) ON DELETE SET NULL,
+    summary        TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('active', 'reverted')),
+    created_at     TEXT NOT NULL,
+    reverted_at    TEXT,
+    reverted_by    TEXT,
+    reactivated_by TEXT,
+    UNIQUE (plan_id, seq)
+  ) STRICT;
+  -- list by plan and state; the active ones from a seq on (correction); pinned checkpoints.
+  CREATE INDEX decisions_plan_state ON decisions (plan_id, state, seq);
+  -- ON DELETE SET NULL looks decisions up by checkpoint on every pruned checkpoint.
+  CREATE INDEX decisions_checkpoint ON decisions (checkpoint_id);
+  -- undo: the decisions one rollback reverted or re-activated.
+  CREATE INDEX decisions_reverted_by ON decisions (reverted_by) WHERE reverted_by IS NOT NULL;
+  CREATE INDEX decisions_reactivated_by ON decisions (reactivated_by) WHERE reactivated_by IS NOT NULL;
+  `,
+  // 5: `checkpoint list --since` reads only the plan's rows from that time on.
+  `
+  CREATE INDEX checkpoints_plan_created ON checkpoints (plan_id, created_at);
   `,
 ];
 

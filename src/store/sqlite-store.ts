@@ -6,15 +6,17 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
-import { BusyError, StoreIntegrityError } from '../core/errors.js';
+import { BusyError, InternalError, StoreIntegrityError } from '../core/errors.js';
 import type {
   CheckpointStore,
+  DecisionStore,
   OperationIntent,
   OperationOutcome,
   OperationStore,
   PlanStore,
   Store,
 } from '../core/ports.js';
+import { Decision, DecisionState } from '../decision/model.js';
 import { Operation, type Recovery } from '../ledger/model.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
 import { Plan, PlanPolicy, PlanState } from '../plan/model.js';
@@ -440,16 +442,148 @@ class SqliteOperationStore implements OperationStore {
   }
 }
 
+const DecisionRow = z
+  .object({
+    decision_id: z.string(),
+    plan_id: z.string(),
+    seq: z.number().int(),
+    checkpoint_id: z.string().nullable(),
+    summary: z.string(),
+    state: DecisionState,
+    created_at: z.string(),
+    reverted_at: z.string().nullable(),
+    reverted_by: z.string().nullable(),
+    reactivated_by: z.string().nullable(),
+  })
+  .transform((row) =>
+    Decision.parse({
+      decisionId: row.decision_id,
+      planId: row.plan_id,
+      seq: row.seq,
+      checkpointId: row.checkpoint_id,
+      summary: row.summary,
+      state: row.state,
+      createdAt: row.created_at,
+      revertedAt: row.reverted_at,
+      revertedBy: row.reverted_by,
+      reactivatedBy: row.reactivated_by,
+    }),
+  );
+
+const DECISION_COLUMNS = `decision_id, plan_id, seq, checkpoint_id, summary, state, created_at, reverted_at,
+  reverted_by, reactivated_by`;
+
+class SqliteDecisionStore implements DecisionStore {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      insert: db.prepare(`INSERT INTO decisions (${DECISION_COLUMNS})
+        VALUES (@decisionId, @planId,
+          (SELECT coalesce(max(seq), 0) + 1 FROM decisions WHERE plan_id = @planId),
+          @checkpointId, @summary, @state, @createdAt, @revertedAt, @revertedBy, @reactivatedBy)
+        RETURNING ${DECISION_COLUMNS}`),
+      get: db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE decision_id = ?`),
+      list: db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE plan_id = ? ORDER BY seq`),
+      listByState: db.prepare(
+        `SELECT ${DECISION_COLUMNS} FROM decisions WHERE plan_id = ? AND state = ? ORDER BY seq`,
+      ),
+      activeFrom: db.prepare(
+        `SELECT ${DECISION_COLUMNS} FROM decisions WHERE plan_id = ? AND state = 'active' AND seq >= ? ORDER BY seq`,
+      ),
+      revertFrom: db.prepare(`UPDATE decisions SET state = 'reverted', reverted_at = @at, reverted_by = @by
+        WHERE plan_id = @planId AND state = 'active' AND seq >= @fromSeq RETURNING decision_id, seq`),
+      revertedBy: db.prepare(
+        `SELECT ${DECISION_COLUMNS} FROM decisions WHERE reverted_by = ? AND state = 'reverted' ORDER BY plan_id, seq`,
+      ),
+      reactivatedBy: db.prepare(
+        `SELECT ${DECISION_COLUMNS} FROM decisions WHERE reactivated_by = ? AND state = 'active' ORDER BY plan_id, seq`,
+      ),
+      reactivate: db.prepare(`UPDATE decisions
+        SET state = 'active', reverted_at = NULL, reverted_by = NULL, reactivated_by = @by
+        WHERE decision_id = @decisionId AND state = 'reverted'`),
+      revert: db.prepare(`UPDATE decisions SET state = 'reverted', reverted_at = @at, reverted_by = @by
+        WHERE decision_id = @decisionId AND state = 'active'`),
+      pinned: db.prepare(`SELECT checkpoint_id FROM decisions
+          WHERE plan_id = @planId AND state = 'active' AND checkpoint_id IS NOT NULL
+        UNION
+        SELECT checkpoint_id FROM decisions
+          WHERE reverted_by IN (@a, @b) AND state = 'reverted' AND plan_id = @planId AND checkpoint_id IS NOT NULL`),
+    };
+  }
+
+  insert(decision: Omit<Decision, 'seq'>): Decision {
+    return parseRow(DecisionRow, this.statements.insert.get(decision), 'decisions');
+  }
+
+  get(decisionId: string): Decision | undefined {
+    const row = this.statements.get.get(decisionId);
+    return row === undefined ? undefined : parseRow(DecisionRow, row, 'decisions');
+  }
+
+  list(planId: string, filter: { state?: DecisionState }): Decision[] {
+    const rows = filter.state
+      ? this.statements.listByState.all(planId, filter.state)
+      : this.statements.list.all(planId);
+    return rows.map((row) => parseRow(DecisionRow, row, 'decisions'));
+  }
+
+  activeFrom(planId: string, fromSeq: number): Decision[] {
+    return this.statements.activeFrom
+      .all(planId, fromSeq)
+      .map((row) => parseRow(DecisionRow, row, 'decisions'));
+  }
+
+  revertFrom(planId: string, fromSeq: number, at: string, by: string): string[] {
+    const rows = this.statements.revertFrom.all({ planId, fromSeq, at, by }) as {
+      decision_id: string;
+      seq: number;
+    }[];
+    return rows.sort((a, b) => a.seq - b.seq).map((row) => row.decision_id);
+  }
+
+  revertedBy(by: string): Decision[] {
+    return this.statements.revertedBy.all(by).map((row) => parseRow(DecisionRow, row, 'decisions'));
+  }
+
+  reactivatedBy(by: string): Decision[] {
+    return this.statements.reactivatedBy.all(by).map((row) => parseRow(DecisionRow, row, 'decisions'));
+  }
+
+  reactivate(decisionIds: readonly string[], by: string): string[] {
+    return decisionIds.filter(
+      (decisionId) => this.statements.reactivate.run({ decisionId, by }).changes === 1,
+    );
+  }
+
+  revert(decisionIds: readonly string[], at: string, by: string): string[] {
+    return decisionIds.filter(
+      (decisionId) => this.statements.revert.run({ decisionId, at, by }).changes === 1,
+    );
+  }
+
+  pinnedCheckpoints(planId: string, undoable: readonly string[]): string[] {
+    if (undoable.length > 2)
+      throw new InternalError('pinnedCheckpoints takes at most two safety checkpoint ids');
+    const [a = null, b = null] = undoable;
+    return (this.statements.pinned.all({ planId, a, b }) as { checkpoint_id: string }[]).map(
+      (row) => row.checkpoint_id,
+    );
+  }
+}
+
 /** The {@link Store} port over one better-sqlite3 connection. */
 export class SqliteStore implements Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
   readonly operations: OperationStore;
+  readonly decisions: DecisionStore;
 
   private constructor(private readonly db: Database.Database) {
     this.plans = new SqlitePlanStore(db);
     this.checkpoints = new SqliteCheckpointStore(db);
     this.operations = new SqliteOperationStore(db);
+    this.decisions = new SqliteDecisionStore(db);
   }
 
   integrityProblems(): string[] {

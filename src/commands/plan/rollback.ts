@@ -1,30 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
-import { changeLetter, color, short, skipReason } from '../../cli/render.js';
-import { ConfirmationError } from '../../plan/errors.js';
+import { skipReason } from '../../cli/render.js';
+import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';
 import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
-
-/** Paths listed in human output before "… and N more". */
-const MAX_LISTED = 50;
-
-function describe(preview: RollbackPreview): string[] {
-  const { added, modified, deleted, total } = preview.restored;
-  const lines = [
-    `${total} ${total === 1 ? 'file' : 'files'}: ${added} added, ${modified} modified, ${deleted} deleted`,
-  ];
-  for (const { path, change } of preview.paths.slice(0, MAX_LISTED))
-    lines.push(`  ${changeLetter[change]}  ${path}`);
-  if (preview.paths.length > MAX_LISTED)
-    lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
-  for (const file of preview.preserved)
-    lines.push(`  =  ${file} (ignored by the checkpoint's .gitignore: left on disk)`);
-  for (const file of preview.inTheWay)
-    lines.push(`  !  ${file} (not in any checkpoint, in the way: --force moves it aside)`);
-  if (preview.head.action === 'move')
-    lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
-  if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);
-  return lines;
-}
 
 export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override summary = "Roll the plan's sandbox back to one of its checkpoints (undoable).";
@@ -85,13 +63,11 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       this.say(
         `Dry run: rolling back plan ${report.planId} to checkpoint ${report.checkpointId} would restore`,
       );
-      for (const line of describe(report)) this.say(`  ${line}`);
+      for (const line of describeRollback(report)) this.say(`  ${line}`);
       this.say('Nothing was changed.');
     } else {
       this.say(`Rolled back plan ${report.planId} to checkpoint ${report.checkpointId}`);
-      this.say(`  restored ${describe(report).join('\n  ')}`);
-      for (const { path, movedTo } of report.movedAside) this.say(`  moved aside ${path} → ${movedTo}`);
-      this.say(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
+      for (const line of describeDone(report)) this.say(line);
       this.say(
         `  undo with: ${this.config.bin} plan rollback ${report.planId} ${report.safetyCheckpointId} --yes`,
       );
@@ -100,15 +76,14 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
     return report;
   }
 
-  private async confirm(preview: RollbackPreview, yes: boolean): Promise<boolean> {
-    if (yes) return true;
-    if (!process.stdin.isTTY || !process.stderr.isTTY) throw new ConfirmationError(false);
-    this.note(`Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`);
-    for (const line of describe(preview)) this.note(`  ${line}`);
-    const { default: confirm } = await import('@inquirer/confirm');
-    return confirm(
-      { message: 'Roll back now? (a safety checkpoint makes it undoable)', default: false },
-      { output: process.stderr },
+  private confirm(preview: RollbackPreview, yes: boolean): Promise<boolean> {
+    return confirmRollback(
+      yes,
+      [
+        `Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`,
+        ...describeRollback(preview).map((line) => `  ${line}`),
+      ],
+      'Roll back now? (a safety checkpoint makes it undoable)',
     );
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * Human rendering and confirmation shared by the commands that roll a sandbox back:
+ * `plan rollback`, `correction revert` and `undo`.
+ */
+import { ConfirmationError } from '../plan/errors.js';
+import type { RollbackPreview, RollbackReport } from '../plan/rollback-service.js';
+import { changeLetter, color, short } from './render.js';
+
+/** Paths listed in human output before "… and N more". */
+const MAX_LISTED = 50;
+
+/** The lines that say what a rollback changes (or changed): counts, paths, kept and in-the-way files, HEAD. */
+export function describeRollback(preview: RollbackPreview): string[] {
+  const { added, modified, deleted, total } = preview.restored;
+  const lines = [
+    `${total} ${total === 1 ? 'file' : 'files'}: ${added} added, ${modified} modified, ${deleted} deleted`,
+  ];
+  for (const { path, change } of preview.paths.slice(0, MAX_LISTED))
+    lines.push(`  ${changeLetter[change]}  ${path}`);
+  if (preview.paths.length > MAX_LISTED)
+    lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
+  for (const file of preview.preserved)
+    lines.push(`  =  ${file} (ignored by the checkpoint's .gitignore: left on disk)`);
+  for (const file of preview.inTheWay)
+    lines.push(`  !  ${file} (not in any checkpoint, in the way: --force moves it aside)`);
+  if (preview.head.action === 'move')
+    lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
+  if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);
+  return lines;
+}
+
+/** The lines after a rollback that ran: what it restored, moved aside, the safety checkpoint, the time. */
+export function describeDone(report: RollbackReport): string[] {
+  const lines = [`  restored ${describeRollback(report).join('\n  ')}`];
+  for (const { path, movedTo } of report.movedAside) lines.push(`  moved aside ${path} → ${movedTo}`);
+  lines.push(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
+  return lines;
+}
+
+/**
+ * The confirmation rule of every rollback: `--yes` goes on; off a terminal (stdin or stderr
+ * not a TTY) refuse with CONFIRMATION_REQUIRED (exit 8); on a terminal show `lines` on stderr
+ * and ask.
+ *
+ * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` (exit 8)
+ */
+export async function confirmRollback(yes: boolean, lines: string[], question: string): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new ConfirmationError(false);
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  const { default: confirm } = await import('@inquirer/confirm');
+  return confirm({ message: question, default: false }, { output: process.stderr });
+}

@@ -1,0 +1,89 @@
+import { Args, Flags } from '@oclif/core';
+import { SavepointCommand } from '../../cli/base-command.js';
+import { skipReason } from '../../cli/render.js';
+import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';
+import type { CorrectionPreview, CorrectionReport } from '../../decision/correction-service.js';
+
+function revertedLines(preview: CorrectionPreview): string[] {
+  return [`decisions reverted: ${preview.revertedDecisionIds.join(', ')}`];
+}
+
+export default class CorrectionRevert extends SavepointCommand<CorrectionReport> {
+  static override summary =
+    'Revert a decision: roll the sandbox back to its checkpoint and mark it and every later decision reverted.';
+
+  static override description =
+    `The rollback is the same as savepoint plan rollback to the decision's checkpoint: the same guards before anything changes, the same safety checkpoint, the same report, the same confirmation rule (off a terminal --yes is required, exit 8 otherwise). Then the decision and every later active decision of the plan are marked reverted, their revertedBy naming the safety checkpoint. savepoint undo returns the sandbox to that safety checkpoint and makes those decisions active again.
+
+A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Preview with --dry-run.`;
+
+  static override examples = [
+    {
+      description: 'Preview what reverting a decision would restore and revert',
+      command: '<%= config.bin %> <%= command.id %> 01JD3QC7D8E9F0G1H2J3K4M5N6 --dry-run',
+    },
+    {
+      description: 'Revert without asking, machine-readable',
+      command: '<%= config.bin %> <%= command.id %> 01JD3QC7D8E9F0G1H2J3K4M5N6 --yes --json',
+    },
+  ];
+
+  static override args = {
+    decision: Args.string({ description: 'Decision id.', required: true }),
+  };
+
+  static override flags = {
+    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+    force: Flags.boolean({
+      summary:
+        'Move ignored files that stand where the checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
+    }),
+    head: Flags.string({
+      summary:
+        "restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is. Default: the plan policy's head.",
+      options: ['restore', 'keep'] as const,
+    }),
+  };
+
+  async run(): Promise<CorrectionReport> {
+    const { args, flags } = await this.parse(CorrectionRevert);
+    const savepoint = await this.open(flags);
+    const request: Parameters<typeof savepoint.corrections.revert>[0] = {
+      decisionId: args.decision,
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      confirm: (preview) =>
+        confirmRollback(
+          flags.yes,
+          [
+            `Reverting decision ${preview.decisionId} rolls plan ${preview.planId} back to checkpoint ${preview.checkpointId} and will restore`,
+            ...describeRollback(preview).map((line) => `  ${line}`),
+            ...revertedLines(preview),
+          ],
+          'Revert now? (a safety checkpoint makes it undoable)',
+        ),
+    };
+    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
+    const report = await savepoint.corrections.revert(request);
+    for (const entry of report.skippedPaths)
+      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+    if (report.dryRun) {
+      this.say(
+        `Dry run: reverting decision ${report.decisionId} would roll plan ${report.planId} back to checkpoint ${report.checkpointId} and restore`,
+      );
+      for (const line of describeRollback(report)) this.say(`  ${line}`);
+      this.say(`  ${revertedLines(report).join('')}`);
+      this.say('Nothing was changed.');
+    } else {
+      this.say(
+        `Reverted decision ${report.decisionId}: rolled plan ${report.planId} back to checkpoint ${report.checkpointId}`,
+      );
+      for (const line of describeDone(report)) this.say(line);
+      this.say(`  ${revertedLines(report).join('')}`);
+      this.say(`  undo with: ${this.config.bin} undo --plan ${report.planId} --yes`);
+      this.say(`  took ${report.durationMs} ms`);
+    }
+    return report;
+  }
+}

@@ -1,0 +1,84 @@
+import { Flags } from '@oclif/core';
+import { SavepointCommand } from '../cli/base-command.js';
+import { skipReason } from '../cli/render.js';
+import { confirmRollback, describeDone, describeRollback } from '../cli/rollback-view.js';
+import type { UndoPreview, UndoReport } from '../decision/correction-service.js';
+
+function decisionLines(preview: UndoPreview): string[] {
+  const lines: string[] = [];
+  if (preview.reactivatedDecisionIds.length > 0)
+    lines.push(`decisions active again: ${preview.reactivatedDecisionIds.join(', ')}`);
+  if (preview.revertedDecisionIds.length > 0)
+    lines.push(`decisions reverted again: ${preview.revertedDecisionIds.join(', ')}`);
+  return lines;
+}
+
+export default class Undo extends SavepointCommand<UndoReport> {
+  static override summary = "Undo the plan's latest rollback or correction (an undo of an undo redoes it).";
+
+  static override description =
+    `Rolls the plan's sandbox back to the safety checkpoint of its latest rollback (plan rollback, correction revert or undo), through the same rollback: same guards, its own safety checkpoint, the same report and confirmation rule (off a terminal --yes is required, exit 8 otherwise). Decisions the undone correction reverted become active again; decisions an undone undo re-activated are reverted again. Running undo twice therefore returns to where the first undo started.
+
+Without --plan, the plan is the active plan of the sandbox containing the current directory (or --cwd). A plan that was never rolled back has nothing to undo (exit 4, NOTHING_TO_UNDO).`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --yes --json',
+  ];
+
+  static override flags = {
+    plan: Flags.string({ char: 'p', summary: 'Plan id (default: the active plan of the current sandbox).' }),
+    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+    force: Flags.boolean({
+      summary:
+        'Move ignored files that stand where the safety checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
+    }),
+    head: Flags.string({
+      summary:
+        "restore: move HEAD back to the safety checkpoint's commit; keep: leave HEAD where it is. Default: the plan policy's head.",
+      options: ['restore', 'keep'] as const,
+    }),
+  };
+
+  async run(): Promise<UndoReport> {
+    const { flags } = await this.parse(Undo);
+    const savepoint = await this.open(flags);
+    const request: Parameters<typeof savepoint.undo>[0] = {
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      confirm: (preview) =>
+        confirmRollback(
+          flags.yes,
+          [
+            `Undoing the rollback to ${preview.undone.rollbackTarget} returns plan ${preview.planId} to its safety checkpoint ${preview.checkpointId} and will restore`,
+            ...describeRollback(preview).map((line) => `  ${line}`),
+            ...decisionLines(preview),
+          ],
+          'Undo now? (a safety checkpoint makes the undo undoable too)',
+        ),
+    };
+    if (flags.plan !== undefined) request.planId = flags.plan;
+    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
+    const report = await savepoint.undo(request);
+    for (const entry of report.skippedPaths)
+      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+    if (report.dryRun) {
+      this.say(
+        `Dry run: undoing the rollback to ${report.undone.rollbackTarget} would return plan ${report.planId} to checkpoint ${report.checkpointId} and restore`,
+      );
+      for (const line of describeRollback(report)) this.say(`  ${line}`);
+      for (const line of decisionLines(report)) this.say(`  ${line}`);
+      this.say('Nothing was changed.');
+    } else {
+      this.say(
+        `Undid the rollback to ${report.undone.rollbackTarget}: plan ${report.planId} is back at checkpoint ${report.checkpointId}`,
+      );
+      for (const line of describeDone(report)) this.say(line);
+      for (const line of decisionLines(report)) this.say(`  ${line}`);
+      this.say(`  undo this undo with: ${this.config.bin} undo --plan ${report.planId} --yes`);
+      this.say(`  took ${report.durationMs} ms`);
+    }
+    return report;
+  }
+}
