@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { SavepointCommand } from '../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../cli/base-command.js';
 import { skipReason } from '../cli/render.js';
 import { confirmRollback, describeDone, describeRollback } from '../cli/rollback-view.js';
 import type { UndoPreview, UndoReport } from '../decision/correction-service.js';
@@ -27,6 +27,7 @@ Without --plan, the plan is the active plan of the sandbox containing the curren
   ];
 
   static override flags = {
+    wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id (default: the active plan of the current sandbox).' }),
     'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),

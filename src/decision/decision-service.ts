@@ -59,14 +59,35 @@ export class DecisionService {
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5) · {@link UnmergedIndexError} `INDEX_UNMERGED` (4), when taking a checkpoint
    */
   async record(request: DecisionRequest): Promise<DecisionRecorded> {
-    const { store } = this.deps;
     const summary = checkSummary(request.summary);
-    const plan = this.checkpoints.activePlan(request.planId, 'record a decision');
-    const insert = (checkpointId: string): Decision =>
+    const planAsked = this.checkpoints.activePlan(request.planId, 'record a decision');
+    return this.deps.ledger.run(
+      {
+        kind: 'decision.record',
+        planId: planAsked.planId,
+        sandboxPath: planAsked.sandboxPath,
+        commonDir: planAsked.gitDir,
+        args: { summary, checkpointId: request.checkpointId ?? null },
+      },
+      () => this.recordLocked(planAsked.planId, summary, request.checkpointId),
+      { summarize: (d) => ({ decisionId: d.decisionId, checkpointId: d.checkpointId }) },
+    );
+  }
+
+  /** {@link record} under the sandbox lock, inside its ledger operation. */
+  private async recordLocked(
+    planId: string,
+    summary: string,
+    checkpointId: string | undefined,
+  ): Promise<DecisionRecorded> {
+    const { store } = this.deps;
+    // Re-read under the lock: the plan may have changed while this process waited.
+    const plan = this.checkpoints.activePlan(planId, 'record a decision');
+    const insert = (id: string): Decision =>
       store.decisions.insert({
         decisionId: this.deps.ids.next(),
         planId: plan.planId,
-        checkpointId,
+        checkpointId: id,
         summary,
         state: 'active',
         createdAt: this.deps.clock.now().toISOString(),
@@ -74,8 +95,8 @@ export class DecisionService {
         revertedBy: null,
         reactivatedBy: null,
       });
-    if (request.checkpointId !== undefined) {
-      const checkpoint = this.checkpoints.getInPlan(plan.planId, request.checkpointId);
+    if (checkpointId !== undefined) {
+      const checkpoint = this.checkpoints.getInPlan(plan.planId, checkpointId);
       return store.transaction(() => {
         const persisted = store.plans.get(plan.planId);
         if (persisted?.state !== 'active')

@@ -15,6 +15,7 @@ export const OperationKind = z.enum([
   'rollback',
   'correction.revert',
   'undo',
+  'decision.record',
   'prune',
   'gc',
   'recover',

@@ -282,6 +282,11 @@ export class RecoveryService {
         return Array.isArray(op.progress.removedCheckpointIds);
       case 'plan.policy-set':
         return op.progress.policy !== undefined;
+      case 'decision.record':
+        // Decision ids come from the same monotonic ULID source, after the operation's id.
+        return (
+          plan !== undefined && store.decisions.list(plan.planId, {}).some((d) => d.decisionId > op.opId)
+        );
       default:
         return false;
     }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { skipReason } from '../../cli/render.js';
 import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';
 import type { CorrectionPreview, CorrectionReport } from '../../decision/correction-service.js';
@@ -33,6 +33,7 @@ A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Pr
   };
 
   static override flags = {
+    wait: waitFlag,
     'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
     force: Flags.boolean({

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { SavepointCommand } from '../../cli/base-command.js';
+import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import type { DecisionRecorded } from '../../decision/decision-service.js';
 
 export default class DecisionRecord extends SavepointCommand<DecisionRecorded> {
@@ -16,6 +16,7 @@ While a decision is active its checkpoint is pinned: retention never prunes it. 
   ];
 
   static override flags = {
+    wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id.', required: true }),
     summary: Flags.string({ char: 's', summary: 'What was decided (1 to 4096 characters).', required: true }),
     checkpoint: Flags.string({
