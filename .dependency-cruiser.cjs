@@ -7,10 +7,18 @@ module.exports = {
   forbidden: [
     {
       name: 'only-git-adapter-runs-git',
-      comment: 'simple-git (and child_process) may only be used from src/git.',
+      comment: 'simple-git may only be used from src/git.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/git/' },
-      to: { path: ['node_modules/simple-git', '^child_process$', '^node:child_process$'] },
+      to: { path: 'node_modules/simple-git' },
+    },
+    {
+      name: 'only-git-and-process-adapters-spawn',
+      comment:
+        'child_process may only be used from src/git (git) and src/process (the CommandRunner of exec).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(git|process)/' },
+      to: { path: ['^child_process$', '^node:child_process$'] },
     },
     {
       name: 'only-store-adapter-runs-sql',
@@ -30,21 +38,21 @@ module.exports = {
       name: 'services-do-not-import-adapters',
       comment: 'Services receive adapters through ports; they never import src/git or src/store.',
       severity: 'error',
-      from: { path: '^src/(plan|checkpoint|decision|core|ledger)/' },
-      to: { path: '^src/(git|store|lock|cli|commands)/' },
+      from: { path: '^src/(plan|checkpoint|decision|core|ledger|exec)/' },
+      to: { path: '^src/(git|store|lock|process|cli|commands)/' },
     },
     {
       name: 'commands-go-through-the-library',
       comment: 'Commands call services via src/savepoint.ts; they never touch adapters directly.',
       severity: 'error',
       from: { path: '^src/(commands|cli|hooks)/' },
-      to: { path: '^src/(git|store|lock)/' },
+      to: { path: '^src/(git|store|lock|process)/' },
     },
     {
       name: 'adapters-do-not-import-services',
       comment: 'Adapters implement ports; they may use models and errors, not services or commands.',
       severity: 'error',
-      from: { path: '^src/(git|store|lock)/' },
+      from: { path: '^src/(git|store|lock|process)/' },
       to: { path: ['-service\\.ts$', '^src/(commands|cli)/', '^src/savepoint\\.ts$'] },
     },
     {

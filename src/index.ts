@@ -83,6 +83,19 @@ export {
   NothingToUndoError,
 } from './decision/errors.js';
 export { Decision, DecisionState, MAX_SUMMARY_LENGTH } from './decision/model.js';
+export { CommandNotStartedError } from './exec/errors.js';
+export {
+  type AttemptListFilter,
+  type AttemptStatsRow,
+  attemptExitCode,
+  type ExecRequest,
+  type ExecResult,
+  type ExecService,
+  KILL_GRACE_MS,
+  nearestRank,
+  TIMEOUT_EXIT_CODE,
+} from './exec/exec-service.js';
+export { Attempt, AttemptOutcome } from './exec/model.js';
 export type { DoctorProblem, DoctorReport, ProblemKind } from './ledger/doctor-service.js';
 export { DoctorProblemsError, OperationInterruptedError, OperationNotFoundError } from './ledger/errors.js';
 export { DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';

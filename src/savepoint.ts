@@ -15,6 +15,7 @@ import { UsageError } from './core/errors.js';
 import type { Clock, IdGenerator } from './core/ports.js';
 import { CorrectionService, type UndoReport, type UndoRequest } from './decision/correction-service.js';
 import { DecisionService } from './decision/decision-service.js';
+import { type ExecRequest, type ExecResult, ExecService } from './exec/exec-service.js';
 import { GitSandboxProvider } from './git/sandbox.js';
 import { DoctorService } from './ledger/doctor-service.js';
 import { DEFAULT_LOCK_WAIT_MS, Ledger } from './ledger/ledger.js';
@@ -23,6 +24,7 @@ import { RecoveryService } from './ledger/recovery-service.js';
 import { FileSandboxLocks } from './lock/sandbox-locks.js';
 import { PlanService } from './plan/plan-service.js';
 import { RollbackService } from './plan/rollback-service.js';
+import { SpawnCommandRunner } from './process/command-runner.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
 /** Options of {@link Savepoint.open}. */
@@ -90,6 +92,8 @@ export class Savepoint {
   readonly decisions: DecisionService;
   /** `correction revert` and `undo`. */
   readonly corrections: CorrectionService;
+  /** `savepoint exec` and the attempt log: `attempts list | stats`. */
+  readonly attempts: ExecService;
   private readonly store: SqliteStore;
 
   private constructor(dbPath: string, deps: ServiceDeps & { store: SqliteStore }, locks: FileSandboxLocks) {
@@ -105,6 +109,15 @@ export class Savepoint {
     this.doctor = new DoctorService(deps, this.recovery, locks);
     this.decisions = new DecisionService(deps, this.checkpoints);
     this.corrections = new CorrectionService(deps, this.checkpoints, this.rollbacks, this.decisions);
+    this.attempts = new ExecService(deps, this.checkpoints, this.rollbacks, new SpawnCommandRunner());
+  }
+
+  /**
+   * Runs a tool call as a transactional step (`savepoint exec`); the same as
+   * `attempts.exec(request)`, see there for what it does and throws.
+   */
+  exec(request: ExecRequest): Promise<ExecResult> {
+    return this.attempts.exec(request);
   }
 
   /**

@@ -455,6 +455,7 @@ describe('selection cost', () => {
         operations: store.operations,
         integrityProblems: () => [],
         decisions: store.decisions,
+        attempts: store.attempts,
         transaction: (fn) => store.transaction(fn),
         close: () => {},
       },

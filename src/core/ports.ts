@@ -6,6 +6,7 @@
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
 import type { Decision, DecisionState } from '../decision/model.js';
+import type { Attempt, AttemptOutcome } from '../exec/model.js';
 import type { Operation, OperationError, OperationStatus, Recovery } from '../ledger/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
@@ -314,12 +315,63 @@ export interface DecisionStore {
   pinnedCheckpoints(planId: string, undoable: readonly string[]): string[];
 }
 
+/** What {@link AttemptStore.list} selects; every field given must match. */
+export interface AttemptQuery {
+  planId?: string;
+  tool?: string;
+  outcome?: AttemptOutcome;
+  /** `startedAt >= since`, ISO-8601 UTC. */
+  since?: string;
+}
+
+/** Attempt rows: the log of `savepoint exec`. */
+export interface AttemptStore {
+  insert(attempt: Attempt): void;
+  /** Matching attempts, oldest first (by `startedAt`, then id). */
+  list(query: AttemptQuery): Attempt[];
+}
+
+/** How a command run by {@link CommandRunner} ended. */
+export interface CommandExit {
+  /** Exit status; null when a signal ended it. */
+  exitCode: number | null;
+  /** Name of the signal that ended it (`SIGTERM`), else null. */
+  signal: string | null;
+  /** savepoint killed it because it outlived `timeoutMs`. */
+  timedOut: boolean;
+  /** Wall time from spawn to exit, ms (monotonic clock). */
+  elapsedMs: number;
+}
+
+/** Options of {@link CommandRunner.run}. */
+export interface CommandRunOptions {
+  cwd: string;
+  /** Kill the command (SIGTERM, then SIGKILL after `killGraceMs`) once it has run this long, ms. */
+  timeoutMs?: number;
+  /** Wait between SIGTERM and SIGKILL on timeout, ms. */
+  killGraceMs: number;
+  /** Where the command's stdout goes: savepoint's stdout (default) or its stderr. */
+  stdout?: 'stdout' | 'stderr';
+}
+
+/** Runs arbitrary commands (a tool call of an agent): argv, no shell, stdin and stderr passed through. */
+export interface CommandRunner {
+  /**
+   * Runs `argv[0]` with `argv.slice(1)` and waits for it to end. SIGINT and SIGTERM that
+   * savepoint receives meanwhile are forwarded to it.
+   *
+   * @throws {CommandNotStartedError} `COMMAND_NOT_STARTED` (exit 3 when the program is not found, else 1)
+   */
+  run(argv: readonly string[], options: CommandRunOptions): Promise<CommandExit>;
+}
+
 /** The system of record: one database per repository. */
 export interface Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
   readonly operations: OperationStore;
   readonly decisions: DecisionStore;
+  readonly attempts: AttemptStore;
   /** `PRAGMA integrity_check`: empty when the database is sound, else SQLite's complaints. */
   integrityProblems(): string[];
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); rolls back if it throws. */

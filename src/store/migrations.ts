@@ -108,6 +108,29 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX checkpoints_plan_created ON checkpoints (plan_id, created_at);
   `,
+  // 6: the attempt log of `savepoint exec` (issue 6). Depends only on migrations 1 and 2.
+  // A checkpoint retention prunes leaves the attempt with checkpoint_id NULL.
+  `
+  CREATE TABLE attempts (
+    attempt_id    TEXT PRIMARY KEY,
+    plan_id       TEXT NOT NULL REFERENCES plans (plan_id),
+    tool          TEXT NOT NULL,
+    argv_json     TEXT NOT NULL,
+    exit_code     INTEGER,
+    signal        TEXT,
+    elapsed_ms    INTEGER NOT NULL CHECK (elapsed_ms >= 0),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('success', 'failed', 'timeout', 'rolled_back')),
+    checkpoint_id TEXT REFERENCES checkpoints (checkpoint_id) ON DELETE SET NULL,
+    rollback_safety_checkpoint_id TEXT,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT NOT NULL
+  ) STRICT;
+  -- attempts list --plan [--since]; attempts list --tool; ON DELETE SET NULL by checkpoint.
+  CREATE INDEX attempts_plan_started ON attempts (plan_id, started_at);
+  CREATE INDEX attempts_started ON attempts (started_at);
+  CREATE INDEX attempts_tool ON attempts (tool, started_at);
+  CREATE INDEX attempts_checkpoint ON attempts (checkpoint_id);
+  `,
 ];
 
 /** The schema version this binary writes. */

@@ -8,6 +8,8 @@ import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, InternalError, StoreIntegrityError } from '../core/errors.js';
 import type {
+  AttemptQuery,
+  AttemptStore,
   CheckpointStore,
   DecisionStore,
   OperationIntent,
@@ -17,6 +19,7 @@ import type {
   Store,
 } from '../core/ports.js';
 import { Decision, DecisionState } from '../decision/model.js';
+import { Attempt, AttemptOutcome } from '../exec/model.js';
 import { Operation, type Recovery } from '../ledger/model.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
 import { Plan, PlanPolicy, PlanState } from '../plan/model.js';
@@ -572,18 +575,86 @@ class SqliteDecisionStore implements DecisionStore {
   }
 }
 
+const AttemptRow = z
+  .object({
+    attempt_id: z.string(),
+    plan_id: z.string(),
+    tool: z.string(),
+    argv_json: json(z.array(z.string())),
+    exit_code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    elapsed_ms: z.number().int(),
+    outcome: AttemptOutcome,
+    checkpoint_id: z.string().nullable(),
+    rollback_safety_checkpoint_id: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string(),
+  })
+  .transform((row) =>
+    Attempt.parse({
+      attemptId: row.attempt_id,
+      planId: row.plan_id,
+      tool: row.tool,
+      argv: row.argv_json,
+      exitCode: row.exit_code,
+      signal: row.signal,
+      elapsedMs: row.elapsed_ms,
+      outcome: row.outcome,
+      checkpointId: row.checkpoint_id,
+      rollbackSafetyCheckpointId: row.rollback_safety_checkpoint_id,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+    }),
+  );
+
+class SqliteAttemptStore implements AttemptStore {
+  private readonly insertStatement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStatement = db.prepare(`INSERT INTO attempts (attempt_id, plan_id, tool, argv_json, exit_code,
+      signal, elapsed_ms, outcome, checkpoint_id, rollback_safety_checkpoint_id, started_at, finished_at)
+      VALUES (@attemptId, @planId, @tool, @argv, @exitCode, @signal, @elapsedMs, @outcome, @checkpointId,
+      @rollbackSafetyCheckpointId, @startedAt, @finishedAt)`);
+  }
+
+  insert(attempt: Attempt): void {
+    this.insertStatement.run({ ...attempt, argv: JSON.stringify(attempt.argv) });
+  }
+
+  list(query: AttemptQuery): Attempt[] {
+    // Only fixed SQL fragments are joined; every value is a parameter.
+    const columns = { planId: 'plan_id =', tool: 'tool =', outcome: 'outcome =', since: 'started_at >=' };
+    const where: string[] = [];
+    const params: Record<string, string> = {};
+    for (const [key, test] of Object.entries(columns)) {
+      const value = query[key as keyof AttemptQuery];
+      if (value === undefined) continue;
+      where.push(`${test} @${key}`);
+      params[key] = value;
+    }
+    const sql = `SELECT * FROM attempts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at, attempt_id`;
+    return this.db
+      .prepare(sql)
+      .all(params)
+      .map((row) => parseRow(AttemptRow, row, 'attempts'));
+  }
+}
+
 /** The {@link Store} port over one better-sqlite3 connection. */
 export class SqliteStore implements Store {
   readonly plans: PlanStore;
   readonly checkpoints: CheckpointStore;
   readonly operations: OperationStore;
   readonly decisions: DecisionStore;
+  readonly attempts: AttemptStore;
 
   private constructor(private readonly db: Database.Database) {
     this.plans = new SqlitePlanStore(db);
     this.checkpoints = new SqliteCheckpointStore(db);
     this.operations = new SqliteOperationStore(db);
     this.decisions = new SqliteDecisionStore(db);
+    this.attempts = new SqliteAttemptStore(db);
   }
 
   integrityProblems(): string[] {
