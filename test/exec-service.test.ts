@@ -160,6 +160,24 @@ describe('exec', () => {
   });
 });
 
+describe('attempts and retention', () => {
+  it('keeps the attempt when retention prunes its checkpoint: checkpointId becomes null', async () => {
+    const { repo, sp, planId } = await setUp({ retention: { max: 2 } });
+    writeFiles(repo, { 'pre.txt': 'so the first call takes a new checkpoint, not the initial one\n' });
+    const first = await sp.exec({
+      planId,
+      tool: 'Edit',
+      argv: node('require("fs").writeFileSync("f.txt", "1")'),
+    });
+    for (const n of [2, 3, 4]) {
+      await sp.exec({ planId, tool: 'Edit', argv: node(`require("fs").writeFileSync("f.txt", "${n}")`) });
+    }
+    expect(sp.checkpoints.list(planId).map((c) => c.checkpointId)).not.toContain(first.checkpointId);
+    const [stored] = sp.attempts.list({ planId });
+    expect(stored).toMatchObject({ attemptId: first.attemptId, checkpointId: null, outcome: 'success' });
+  });
+});
+
 describe('attempts list and stats', () => {
   it('filters by plan, tool, outcome and since, and computes count, mean and nearest-rank p95', async () => {
     const { sp, planId } = await setUp();
