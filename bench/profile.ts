@@ -132,7 +132,8 @@ function traceCommand(label: string, args: readonly string[], cwd: string, tmp: 
   const bySubcommand: Record<string, { count: number; ms: number }> = {};
   for (const p of gits) {
     const name = subcommand(p.argv);
-    const entry = (bySubcommand[name] ??= { count: 0, ms: 0 });
+    const entry = bySubcommand[name] ?? { count: 0, ms: 0 };
+    bySubcommand[name] = entry;
     entry.count += 1;
     entry.ms += p.end === undefined ? 0 : (p.end - p.start) * 1000;
   }
