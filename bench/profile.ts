@@ -10,14 +10,15 @@
  *
  *   npm run bench:profile -- --files 10000
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import { CLI, childEnv, machineInfo, ROOT } from './lib/env.js';
 import { applyWorkload, generateRepo, git, mixedShape, planWorkload } from './lib/repo.js';
-import { median, timeSpawn } from './lib/timing.js';
+import { median, timeCall, timeSpawn } from './lib/timing.js';
 
 const env = childEnv();
 const node = process.execPath;
@@ -104,6 +105,7 @@ function traceCommand(label: string, args: readonly string[], cwd: string, tmp: 
     [
       '-f',
       '-ff',
+      '--seccomp-bpf',
       '-ttt',
       '-qq',
       '-v',
@@ -212,6 +214,32 @@ function importCosts(runs: number) {
   }));
 }
 
+/**
+ * Cost of one git call from inside the process: savepoint's `runGit` (simple-git) against a
+ * bare `execFile` of the same command, alternated, `runs` each (median ms).
+ */
+async function spawnOverhead(cwd: string, runs: number) {
+  const { runGit } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'git', 'runner.js')).href)) as {
+    runGit: (args: string[], options: { cwd: string }) => Promise<unknown>;
+  };
+  const run = promisify(execFile);
+  const args = ['rev-parse', '--verify', 'HEAD'];
+  const viaRunner: number[] = [];
+  const viaExecFile: number[] = [];
+  for (let i = -2; i < runs; i += 1) {
+    const a = await timeCall(() => runGit(args, { cwd }));
+    const b = await timeCall(() => run('git', args, { cwd, env }));
+    if (i >= 0) viaRunner.push(a);
+    if (i >= 0) viaExecFile.push(b);
+  }
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    command: `git ${args.join(' ')}`,
+    runGitMs: round(median(viaRunner)),
+    execFileMs: round(median(viaExecFile)),
+  };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: { files: { type: 'string', default: '10000' }, out: { type: 'string' } },
@@ -264,6 +292,7 @@ async function main() {
     applyWorkload(cwd, planWorkload(repo, { modify: 10, add: 0, remove: 0 }, 101), 2);
     const profile = cpuProfile(['checkpoint', 'create', '--plan', planId, '--json'], cwd, tmp);
     const imports = importCosts(5);
+    const perSpawn = await spawnOverhead(cwd, 30);
     const report = {
       tool: 'savepoint bench:profile',
       at: new Date().toISOString(),
@@ -272,6 +301,7 @@ async function main() {
       traces: traces.map(({ stdout: _stdout, ...rest }) => rest),
       cpuProfileCheckpointCreate: profile,
       imports,
+      perSpawn,
     };
     for (const t of report.traces) {
       console.log(
@@ -284,6 +314,9 @@ async function main() {
     for (const { group, ms } of profile) console.log(`  ${String(ms).padStart(7)}  ${group}`);
     console.log('\nimport cost (median wall ms of a child process):');
     for (const { what, medianMs } of imports) console.log(`  ${String(medianMs).padStart(7)}  ${what}`);
+    console.log(
+      `\none git call in process (${perSpawn.command}, median): runGit (simple-git) ${perSpawn.runGitMs} ms, execFile ${perSpawn.execFileMs} ms`,
+    );
     const out =
       values.out ??
       path.join(ROOT, 'bench', 'results', `profile-${report.at.slice(0, 10)}-${machine.hostname}.json`);
