@@ -3,7 +3,7 @@
  * or the CLI as a child process) alternately with its git baseline on the same repository
  * state, and returns the series, the ratios of medians and the DESIGN §8 target checks.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Bench } from 'tinybench';
 import type { Savepoint as SavepointInstance } from '../src/index.js';
@@ -208,7 +208,13 @@ export async function firstCheckpoint(ctx: ScenarioContext, repo: GeneratedRepo,
   pristine();
   const baseBytes = diskBytes(gitDir);
   const baseObjects = diskBytes(path.join(gitDir, 'objects'));
-  const savepointDisk: { total: number; objects: number; savepointDir: number; refs: number }[] = [];
+  const savepointDisk: {
+    total: number;
+    objects: number;
+    savepointDir: number;
+    refs: number;
+    savepointFiles: Record<string, number>;
+  }[] = [];
   const shadowDisk: number[] = [];
   // Like Cline's and Roo's checkpoint trackers: `git init` of a private directory, then
   // `core.worktree` pointing at the user's worktree; every snapshot is `add -A` + commit there.
@@ -233,6 +239,11 @@ export async function firstCheckpoint(ctx: ScenarioContext, repo: GeneratedRepo,
             objects: diskBytes(path.join(gitDir, 'objects')) - baseObjects,
             savepointDir: diskBytes(path.join(gitDir, 'savepoint')),
             refs: diskBytes(path.join(gitDir, 'refs', 'savepoint')),
+            savepointFiles: Object.fromEntries(
+              readdirSync(path.join(gitDir, 'savepoint'), { recursive: true, encoding: 'utf8' }).map(
+                (name) => [name, lstatSync(path.join(gitDir, 'savepoint', name)).blocks * 512],
+              ),
+            ),
           });
         },
       },
@@ -251,7 +262,7 @@ export async function firstCheckpoint(ctx: ScenarioContext, repo: GeneratedRepo,
   );
   rmSync(shadow, { recursive: true, force: true });
   rmSync(clone, { recursive: true, force: true });
-  const last = savepointDisk.at(-1) ?? { total: 0, objects: 0, savepointDir: 0, refs: 0 };
+  const last = savepointDisk.at(-1) ?? { total: 0, objects: 0, savepointDir: 0, refs: 0, savepointFiles: {} };
   const speedup = ratio(series, 'shadow repo snapshot', 'savepoint first checkpoint');
   return {
     scenario: 3,
@@ -491,11 +502,4 @@ export async function manyCheckpoints(ctx: ScenarioContext, repo: GeneratedRepo,
       cliListGrowth: growth('CLI checkpoint list --json'),
     },
   } satisfies ScenarioResult;
-}
-
-/** A small repository for the CLI and many-checkpoint scenarios. */
-export function smallRepoDir(tmp: string): string {
-  const dir = path.join(tmp, 'small-100');
-  mkdirSync(tmp, { recursive: true });
-  return dir;
 }

@@ -4,7 +4,7 @@
  * modifications, new untracked files and deletions on it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
@@ -302,7 +302,7 @@ export function diskBytes(dir: string): number {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) walk(full);
-      const info = statSync(full, { bigint: false, throwIfNoEntry: false });
+      const info = lstatSync(full, { bigint: false, throwIfNoEntry: false });
       if (info) total += info.blocks * 512;
     }
   };
