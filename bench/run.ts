@@ -168,7 +168,11 @@ async function main() {
       }
       if (opts.scenarios.has(6)) {
         log(`scenario 6 (${opts.checkpoints} checkpoints in one plan)`);
-        results.push(await manyCheckpoints(ctx, small, opts.checkpoints));
+        const at = results.length;
+        await manyCheckpoints(ctx, small, opts.checkpoints, (partial) => {
+          results[at] = partial;
+          save(false);
+        });
       }
     }
   } finally {

@@ -405,20 +405,54 @@ export async function cli(ctx: ScenarioContext, repo: GeneratedRepo) {
 
 /**
  * Scenario 6: `total` checkpoints in one plan (retention raised above it), one tiny file change
- * before each. Create latency is the `window` creates ending at each mark (10, 1,000, 10,000);
+ * before each. Create latency is the `window` creates ending at each mark (10, 1,000, 2,500,
+ * 5,000, 10,000); after each mark `onMark` gets the result so far (a long run that is stopped
+ * keeps what it measured);
  * list latency (`checkpoints.list`, all rows) and `plans.show` (count + latest) are timed with
  * tinybench at each mark, and `savepoint checkpoint list --json` as a process at the marks.
  */
-export async function manyCheckpoints(ctx: ScenarioContext, repo: GeneratedRepo, total: number) {
+export async function manyCheckpoints(
+  ctx: ScenarioContext,
+  repo: GeneratedRepo,
+  total: number,
+  onMark: (partial: ScenarioResult) => void = () => undefined,
+): Promise<ScenarioResult> {
   await resetRepo(ctx.lib, repo);
-  const marks = [10, 1000, 10000].filter((m) => m <= total);
+  const marks = [10, 1000, 2500, 5000, 10000].filter((m) => m <= total);
   if (!marks.includes(total)) marks.push(total);
   const window = Math.min(ctx.runs, 9);
   const counter = path.join(repo.dir, 'bench-counter.txt');
   const node = process.execPath;
   const perMark: Record<string, unknown>[] = [];
+  /** Median of the `window` creates ending at every 500th checkpoint: the trend between marks. */
+  const trend: { seq: number; createMedianMs: number }[] = [];
   const series: Record<string, Series> = {};
   const started = performance.now();
+  const resultAt = (last: number): ScenarioResult => {
+    const first = marks[0] as number;
+    const growth = (name: string) => ratio(series, `${name} @${last}`, `${name} @${first}`);
+    const perRow = (name: string, seq: number) => (series[`${name} @${seq}`]?.medianMs ?? Number.NaN) / seq;
+    const listPerRowGrowth =
+      Math.round((perRow('checkpoints.list', last) / perRow('checkpoints.list', first)) * 100) / 100;
+    return {
+      scenario: 6,
+      title: `${last.toLocaleString('en')} checkpoints in one plan`,
+      tier: '100 files',
+      series: { ...series },
+      checks: [
+        atMost(`create @${last} / create @${first}`, growth('create'), 1.5),
+        atMost(`plans.show @${last} / @${first}`, growth('plans.show'), 1.5),
+        atMost(`checkpoints.list per row @${last} / @${first}`, listPerRowGrowth, 1.5),
+      ],
+      extra: {
+        marks: [...perMark],
+        createTrend: [...trend],
+        listGrowth: growth('checkpoints.list'),
+        cliListGrowth: growth('CLI checkpoint list --json'),
+      },
+    };
+  };
+  let result: ScenarioResult | undefined;
   await withPlan(
     ctx.lib,
     repo.dir,
@@ -428,11 +462,18 @@ export async function manyCheckpoints(ctx: ScenarioContext, repo: GeneratedRepo,
       for (let seq = 2; seq <= total; seq += 1) {
         writeFileSync(counter, `${seq}\n`);
         const elapsed = await timeCall(async () => {
-          const result = await savepoint.checkpoints.create(planId);
-          if (result.deduplicated || result.checkpoint.seq !== seq)
+          const created = await savepoint.checkpoints.create(planId);
+          if (created.deduplicated || created.checkpoint.seq !== seq)
             throw new Error(`scenario 6: checkpoint #${seq} was not created`);
         });
         createMs[seq] = elapsed;
+        const recent = () => createMs.slice(Math.max(2, seq - window + 1), seq + 1);
+        if (seq % 500 === 0) {
+          trend.push({ seq, createMedianMs: summarize(recent()).medianMs });
+          console.error(
+            `  scenario 6: ${seq} checkpoints, ${Math.round((performance.now() - started) / 1000)} s, create median ${summarize(recent()).medianMs} ms`,
+          );
+        }
         if (!marks.includes(seq)) continue;
         const bench = new Bench({
           iterations: ctx.runs,
@@ -452,9 +493,10 @@ export async function manyCheckpoints(ctx: ScenarioContext, repo: GeneratedRepo,
         await bench.run();
         const stats = (name: string) => {
           const task = bench.getTask(name);
-          const result = task?.result;
-          if (!result || !('latency' in result)) throw new Error(`scenario 6: tinybench ${name} failed`);
-          const latency = result.latency;
+          const taskResult = task?.result;
+          if (!taskResult || !('latency' in taskResult))
+            throw new Error(`scenario 6: tinybench ${name} failed`);
+          const latency = taskResult.latency;
           return {
             runs: ctx.runs,
             minMs: Math.round(latency.min * 1000) / 1000,
@@ -468,38 +510,17 @@ export async function manyCheckpoints(ctx: ScenarioContext, repo: GeneratedRepo,
           cliList.push(
             timeSpawn(node, [CLI, 'checkpoint', 'list', '--plan', planId, '--json'], repo.dir, env),
           );
-        series[`create @${seq}`] = summarize(createMs.slice(Math.max(2, seq - window + 1), seq + 1));
+        series[`create @${seq}`] = summarize(recent());
         series[`checkpoints.list @${seq}`] = stats('list');
         series[`plans.show @${seq}`] = stats('show');
         series[`CLI checkpoint list --json @${seq}`] = summarize(cliList);
         perMark.push({ seq, elapsedSinceStartMs: Math.round(performance.now() - started) });
-        console.error(
-          `  scenario 6: ${seq} checkpoints, ${Math.round((performance.now() - started) / 1000)} s`,
-        );
+        result = resultAt(seq);
+        onMark(result);
       }
     },
     { retention: { max: total + 10 } },
   );
-  const first = marks[0] as number;
-  const last = marks.at(-1) as number;
-  const growth = (name: string) => ratio(series, `${name} @${last}`, `${name} @${first}`);
-  const perRow = (name: string, seq: number) => (series[`${name} @${seq}`]?.medianMs ?? Number.NaN) / seq;
-  const listPerRowGrowth =
-    Math.round((perRow('checkpoints.list', last) / perRow('checkpoints.list', first)) * 100) / 100;
-  return {
-    scenario: 6,
-    title: `${total.toLocaleString('en')} checkpoints in one plan`,
-    tier: '100 files',
-    series,
-    checks: [
-      atMost(`create @${last} / create @${first}`, growth('create'), 1.5),
-      atMost(`plans.show @${last} / @${first}`, growth('plans.show'), 1.5),
-      atMost(`checkpoints.list per row @${last} / @${first}`, listPerRowGrowth, 1.5),
-    ],
-    extra: {
-      marks: perMark,
-      listGrowth: growth('checkpoints.list'),
-      cliListGrowth: growth('CLI checkpoint list --json'),
-    },
-  } satisfies ScenarioResult;
+  if (!result) throw new Error('scenario 6: no mark reached');
+  return result;
 }
