@@ -218,6 +218,9 @@ export async function firstCheckpoint(ctx: ScenarioContext, repo: GeneratedRepo,
   const shadowDisk: number[] = [];
   // Like Cline's and Roo's checkpoint trackers: `git init` of a private directory, then
   // `core.worktree` pointing at the user's worktree; every snapshot is `add -A` + commit there.
+  // Without `gc.auto=0` a commit of more than 6,700 loose objects (the 100k tier) starts
+  // `git gc --auto` in the background, which would slow the next contestant down; the shadow
+  // snapshot is timed without it (its disk figure is then the loose objects, before any repack).
   const shadowGit = (...args: string[]) => gitTimed(clone, `--git-dir=${path.join(shadow, '.git')}`, ...args);
   const series = await alternate(
     [
@@ -254,7 +257,7 @@ export async function firstCheckpoint(ctx: ScenarioContext, repo: GeneratedRepo,
           gitTimed(ctx.tmp, 'init', '-q', shadow) +
           shadowGit('config', 'core.worktree', clone) +
           shadowGit('add', '-A') +
-          shadowGit(...SETUP_CONFIG, 'commit', '-q', '-m', 'checkpoint'),
+          shadowGit(...SETUP_CONFIG, '-c', 'gc.auto=0', 'commit', '-q', '-m', 'checkpoint'),
         after: () => shadowDisk.push(diskBytes(shadow)),
       },
     ],
