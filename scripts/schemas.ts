@@ -3,6 +3,7 @@
  * generated from the zod schemas of src/cli/result-schemas.ts. test/result-schemas.test.ts fails
  * when the files and the zod schemas drift apart.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,4 +18,8 @@ for (const name of await readdir(dir)) {
 for (const [name, schema] of Object.entries(files)) {
   await writeFile(path.join(dir, name), `${JSON.stringify(schema, null, 2)}\n`);
 }
+// Biome's JSON layout, so `npm run lint` accepts the files as written.
+execFileSync(path.join(dir, '..', '..', '..', 'node_modules', '.bin', 'biome'), ['format', '--write', dir], {
+  stdio: 'ignore',
+});
 process.stdout.write(`wrote ${Object.keys(files).length} schemas to ${path.relative(process.cwd(), dir)}\n`);
