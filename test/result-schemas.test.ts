@@ -137,10 +137,12 @@ describe('published --json schemas', () => {
 });
 
 describe('real --json output validates against the published schemas', () => {
-  it('plan create, checkpoint create|list|show|diff|export, decision record, plan rollback, ops list, an error', async () => {
+  it('every command, and an error', async () => {
     assertBuilt();
     const repo = makeRepo({ 'a.txt': 'one\n' });
+    const ran = new Set<string>();
     const run = async (id: ResultCommandId, args: string[]): Promise<Record<string, unknown>> => {
+      ran.add(id);
       const json = await cliJson(repo, [...id.split(' '), ...args]);
       expectValid(resultSchemas[id], json);
       return json;
@@ -163,12 +165,27 @@ describe('real --json output validates against the published schemas', () => {
       '--output',
       path.join(repo, '..', 'x.patch'),
     ]);
-    await run('decision record', ['--plan', planId, '--summary', 'keep b.bin']);
+    const decision = await run('decision record', ['--plan', planId, '--summary', 'keep b.bin']);
+    await run('decision show', [String(decision.decisionId)]);
     await run('plan show', [planId]);
+    await run('plan policy show', [planId]);
     const report = await run('plan rollback', [planId, first, '--yes']);
     expect(report.safetyCheckpointId).toEqual(expect.any(String));
-    await run('ops list', ['--plan', planId]);
+    await run('undo', ['--plan', planId, '--yes']);
+    const correction = await run('correction revert', [String(decision.decisionId), '--yes']);
+    expect(correction.revertedDecisionIds).toEqual([decision.decisionId]);
+    await run('decision list', ['--plan', planId]);
+    const { operations } = await run('ops list', ['--plan', planId]);
+    await run('ops show', [String((operations as { opId: string }[])[0]?.opId)]);
+    await run('checkpoint prune', ['--plan', planId, '--keep', '1', '--dry-run']);
+    await run('gc', ['--dry-run']);
+    await run('recover', ['--plan', planId]);
     await run('doctor', []);
+    await run('plan apply', [planId]);
+    await run('plan list', []);
+    const next = await run('plan create', []);
+    await run('plan abandon', [String(next.planId)]);
+    expect(Object.keys(resultSchemas).filter((id) => !ran.has(id))).toEqual([]);
 
     const failed = await runCli(repo, ['plan', 'show', '01JD3Q6Z5K8M2N4P6R8T0V2X4Y', '--json']);
     expect(failed.status).toBe(3);
