@@ -88,6 +88,7 @@ Feature: Patch checkpoints and checkpoint export
       | savepoint plan policy set <plan> --default-type stash   | in human mode |
       | savepoint plan policy set <plan> --default-type stash   | with --json   |
 
+  @leaves-damage
   Scenario Outline: a patch whose base commit is gone cannot be restored: exit 9, nothing changes (<output>)
     Given an active plan
     And the agent writes "patched\n" to "README.md"
@@ -106,6 +107,7 @@ Feature: Patch checkpoints and checkpoint export
       | in human mode |
       | with --json   |
 
+  @leaves-damage
   Scenario Outline: a patch checkpoint cannot be taken when the base commit is gone (<output>)
     Given an active plan
     And the agent writes "patched\n" to "README.md"

@@ -118,6 +118,7 @@ Feature: Retention, pruning and gc
     Background:
       Given an active plan
 
+    @leaves-damage
     Scenario: gc removes a ref no checkpoint owns and leaves a recent one alone
       Given a ref "stale" that no checkpoint owns, made 60 minutes ago
       And a ref "fresh" that no checkpoint owns, made 1 minutes ago

@@ -218,6 +218,7 @@ Feature: Rollback
         | in human mode | abandoned |
         | with --json   | abandoned |
 
+    @leaves-damage
     Scenario Outline: the checkpoint's ref was deleted (<output>)
       When the ref of checkpoint "first" is deleted
       And I run "savepoint plan rollback <plan> <checkpoint:first> --yes" <output>
@@ -324,7 +325,7 @@ Feature: Rollback
       When the repository directory is deleted
       And I run "savepoint plan rollback <plan> <checkpoint:first> --yes" <output>
       Then it fails with exit code 5 and error code "SANDBOX_INVALID"
-      And the error message contains "does not exist"
+      And the error message contains "is gone"
       And "<repo>" does not exist
 
       Examples:

@@ -53,6 +53,14 @@ export {
 } from './checkpoint/retention-service.js';
 export { type ResolvedDeclaration, resolveToolDeclaration } from './checkpoint/tool-declarations.js';
 export {
+  ErrorEnvelope,
+  jsonSchemas,
+  type ResultCommandId,
+  type ResultOf,
+  resultSchemas,
+  schemaFileName,
+} from './cli/result-schemas.js';
+export {
   BusyError,
   ExitCode,
   exitCodeTable,

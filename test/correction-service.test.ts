@@ -167,7 +167,7 @@ describe('correction revert', () => {
       8,
     );
     unchanged();
-    sp.plans.abandon(planId);
+    await sp.plans.abandon(planId);
     await expectError(
       sp.corrections.revert({ decisionId: first, confirm: yes }),
       PlanNotActiveError,
@@ -291,7 +291,7 @@ describe('undo', () => {
     expect(undo.planId).toBe(planId);
     expect(undo.reactivatedDecisionIds).toEqual([decisions[0]?.decisionId]);
 
-    sp.plans.abandon(planId);
+    await sp.plans.abandon(planId);
     await expectError(sp.undo({ confirm: yes }), NoActivePlanError, 'NO_ACTIVE_PLAN', 3);
     await expectError(sp.undo({ planId, confirm: yes }), PlanNotActiveError, 'PLAN_NOT_ACTIVE', 4);
     // Outside any git worktree there is no sandbox to find a plan for.

@@ -12,7 +12,7 @@ export type CheckpointKind = z.infer<typeof CheckpointKind>;
 export const SkippedPath = z.object({
   path: z.string(),
   reason: z.enum(['nested-repository', 'submodule', 'too-large']),
-  sizeBytes: z.number().int().nonnegative().optional(),
+  sizeBytes: z.number().int().nonnegative().exactOptional(),
 });
 export type SkippedPath = z.infer<typeof SkippedPath>;
 
