@@ -82,7 +82,7 @@ export async function resetRepo(lib: SavepointModule, repo: GeneratedRepo): Prom
   git(repo.dir, ['stash', 'clear']);
   const savepoint = await lib.Savepoint.open({ cwd: repo.dir });
   try {
-    for (const plan of savepoint.plans.list({ state: 'active' })) savepoint.plans.abandon(plan.planId);
+    for (const plan of savepoint.plans.list({ state: 'active' })) await savepoint.plans.abandon(plan.planId);
   } finally {
     savepoint.close();
   }
@@ -102,7 +102,7 @@ async function withPlan<T>(
     try {
       return await body(savepoint, plan.planId);
     } finally {
-      savepoint.plans.abandon(plan.planId);
+      await savepoint.plans.abandon(plan.planId);
     }
   } finally {
     savepoint.close();

@@ -95,7 +95,7 @@ describe('decision record', () => {
       'CHECKPOINT_NOT_IN_PLAN',
       4,
     );
-    sp.plans.abandon(foreign.planId);
+    await sp.plans.abandon(foreign.planId);
     await expectError(
       sp.decisions.record({ planId: foreign.planId, summary: 's' }),
       PlanNotActiveError,

@@ -71,7 +71,7 @@ describe('refused rollbacks change nothing', () => {
 
   it('checkpoint of another plan: CHECKPOINT_NOT_IN_PLAN, exit 4', async () => {
     const { repo, sp, plan: first, checkpoint: firstCheckpoint } = await planWithChanges();
-    sp.plans.abandon(first.planId);
+    await sp.plans.abandon(first.planId);
     const { plan: second } = await sp.plans.create({ sandbox: repo });
     writeFiles(repo, { 'a.txt': 'changed again\n' });
     const before = repoState(repo);
@@ -98,7 +98,7 @@ describe('refused rollbacks change nothing', () => {
   it.each(['applied', 'abandoned'] as const)('%s plan: PLAN_NOT_ACTIVE, exit 4', async (state) => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     if (state === 'applied') await sp.plans.apply(plan.planId);
-    else sp.plans.abandon(plan.planId);
+    else await sp.plans.abandon(plan.planId);
     const before = repoState(repo);
     const count = sp.checkpoints.list(plan.planId).length;
 
