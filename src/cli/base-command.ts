@@ -4,7 +4,11 @@
  * exit-code contract in both modes (DESIGN §5b).
  */
 import path from 'node:path';
-import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+// Subpath imports: the package index also loads semver (~50 files) for an engine check.
+import { Command } from '@oclif/core/command';
+import * as Errors from '@oclif/core/errors';
+import * as Flags from '@oclif/core/flags';
+import type * as Interfaces from '@oclif/core/interfaces';
 import { SavepointError, toSavepointError, UsageError } from '../core/errors.js';
 import type { Savepoint } from '../savepoint.js';
 

@@ -1,15 +1,26 @@
 /**
  * Human rendering helpers: aligned tables (cli-table3), colours only on a TTY (picocolors).
  */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableConstructor from 'cli-table3';
 import pc from 'picocolors';
+
+/**
+ * cli-table3, loaded on the first table: only human output draws tables, so `--json` runs
+ * never load it (a CommonJS package, so a synchronous `require` keeps {@link table} sync).
+ */
+let Table: typeof TableConstructor | undefined;
+function loadTable(): typeof TableConstructor {
+  Table ??= createRequire(import.meta.url)('cli-table3') as typeof TableConstructor;
+  return Table;
+}
 
 /** Colours for stdout: plain text when stdout is not a terminal. */
 export const color = process.stdout.isTTY ? pc : pc.createColors(false);
 
 /** An aligned, borderless table. */
 export function table(head: string[], rows: string[][]): string {
-  const t = new Table({
+  const t = new (loadTable())({
     head: head.map((h) => color.bold(h)),
     chars: {
       top: '',

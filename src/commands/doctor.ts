@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
 import type { DoctorProblem, DoctorReport } from '../ledger/doctor-service.js';
 import { DoctorProblemsError } from '../ledger/errors.js';

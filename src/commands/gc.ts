@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { GcResult } from '../checkpoint/retention-service.js';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
 

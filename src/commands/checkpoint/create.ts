@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
 import type { Checkpoint, CheckpointType, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import type { CheckpointComparison } from '../../checkpoint/diff-service.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { changeLetter } from '../../cli/render.js';

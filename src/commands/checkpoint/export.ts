@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import type { CheckpointType } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { short } from '../../cli/render.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { CheckpointListFilter } from '../../checkpoint/list-filter.js';
 import type { Checkpoint } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import type { ComparedWith } from '../../checkpoint/diff-service.js';
 import type { Checkpoint } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { age, table } from '../../cli/render.js';
 import type { OperationView } from '../../ledger/ops-service.js';

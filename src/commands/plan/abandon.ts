@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import type { Plan } from '../../plan/model.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { color } from '../../cli/render.js';
 import type { CheckpointType, Plan, PlanPolicyInput } from '../../plan/model.js';

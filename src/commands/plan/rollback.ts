@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
 import { skipReason } from '../../cli/render.js';
 import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';

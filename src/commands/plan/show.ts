@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import type { Checkpoint } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { short, table } from '../../cli/render.js';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../../cli/base-command.js';
 import { table } from '../../../cli/render.js';
 import { UsageError } from '../../../core/errors.js';

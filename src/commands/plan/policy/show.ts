@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { SavepointCommand } from '../../../cli/base-command.js';
 import { table } from '../../../cli/render.js';
 import type { PlanPolicy } from '../../../plan/model.js';
