@@ -180,8 +180,13 @@ export class PlanService {
   /** @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3) */
   show(planId: string): PlanDetails {
     const plan = this.get(planId);
-    const all = this.deps.store.checkpoints.list(plan.planId);
-    return { plan, checkpointCount: all.length, latestCheckpoint: all.at(-1) ?? null };
+    // Two indexed reads, not every row: flat however many checkpoints the plan holds.
+    const { checkpoints } = this.deps.store;
+    return {
+      plan,
+      checkpointCount: checkpoints.count(plan.planId),
+      latestCheckpoint: checkpoints.latest(plan.planId) ?? null,
+    };
   }
 
   /**

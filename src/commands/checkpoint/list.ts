@@ -4,6 +4,9 @@ import type { Checkpoint } from '../../checkpoint/model.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { age, humanBytes, table } from '../../cli/render.js';
 
+/** Rows the human table shows without `--limit`; `--json` is never cut. */
+export const TABLE_DEFAULT_LIMIT = 100;
+
 /** `--json` result of `checkpoint list`. */
 export interface CheckpointListResult {
   planId: string;
@@ -15,6 +18,8 @@ export default class CheckpointList extends SavepointCommand<CheckpointListResul
 
   static override description =
     `Filters combine (all must match) and run in the database query: --tool and --phase match metadata.tool and metadata.phase exactly; --since keeps checkpoints created at or after a moment, given as a duration back from now (30s, 90m, 24h, 7d, 2w) or an ISO-8601 date or date-time (2026-11-20, 2026-11-20T09:30:00Z); --limit N keeps the N most recent of the matching checkpoints, still listed oldest first.
+
+Without --limit the table shows the ${TABLE_DEFAULT_LIMIT} most recent matching checkpoints and says on stderr how to see older ones; --json lists every match unless --limit is given.
 
 The table shows each checkpoint's number, id, age, type (commit or patch), kind (initial, manual, safety, final), files changed since the previous checkpoint, new content size, and its reason, tool and phase.`;
 
@@ -44,7 +49,17 @@ The table shows each checkpoint's number, id, age, type (commit or patch), kind 
     if (flags.phase !== undefined) filter.phase = flags.phase;
     if (flags.since !== undefined) filter.since = flags.since;
     if (flags.limit !== undefined) filter.limit = flags.limit;
-    const checkpoints = savepoint.checkpoints.list(flags.plan, filter);
+    // The table reads at most one row more than it shows (indexed, newest first), so a plan with
+    // thousands of checkpoints lists as fast as a short one; --json keeps its contract: every match.
+    const capped = flags.limit === undefined && !this.jsonEnabled();
+    if (capped) filter.limit = TABLE_DEFAULT_LIMIT + 1;
+    let checkpoints = savepoint.checkpoints.list(flags.plan, filter);
+    if (capped && checkpoints.length > TABLE_DEFAULT_LIMIT) {
+      checkpoints = checkpoints.slice(-TABLE_DEFAULT_LIMIT);
+      this.note(
+        `Showing the ${TABLE_DEFAULT_LIMIT} most recent matching checkpoints; older ones exist (--limit N shows more, --json lists all).`,
+      );
+    }
     this.say(
       table(
         ['#', 'CHECKPOINT', 'AGE', 'TYPE', 'KIND', 'FILES', 'SIZE', 'REASON / TOOL'],
