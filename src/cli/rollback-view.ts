@@ -1,10 +1,52 @@
 /**
- * Human rendering and confirmation shared by the commands that roll a sandbox back:
+ * Flags, human rendering and confirmation shared by the commands that roll a sandbox back:
  * `plan rollback`, `correction revert` and `undo`.
  */
+import * as Flags from '@oclif/core/flags';
+import type { SkippedPath } from '../checkpoint/model.js';
 import { ConfirmationError } from '../plan/errors.js';
 import type { RollbackPreview, RollbackReport } from '../plan/rollback-service.js';
-import { changeLetter, color, short } from './render.js';
+import { changeLetter, color, short, skipReason } from './render.js';
+
+/**
+ * The flags of every rollback command: `--dry-run`, `--yes`, `--force`, `--head`.
+ *
+ * @param target what the command rolls back to, as the help text names it
+ *   (`the checkpoint`, `the safety checkpoint`)
+ */
+export function rollbackFlags(target: string) {
+  return {
+    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+    force: Flags.boolean({
+      summary: `Move ignored files that stand where ${target} has files aside (into .git/savepoint/aside/) instead of stopping.`,
+    }),
+    head: Flags.string({
+      summary: `restore: move HEAD back to ${target}'s commit; keep: leave HEAD where it is. Default: the plan policy's head (restore unless set).`,
+      options: ['restore', 'keep'] as const,
+    }),
+  };
+}
+
+/** What the rollback flags ask of the rollback: `dryRun`, `force` and `head` when given. */
+export function rollbackChoices(flags: { 'dry-run': boolean; force: boolean; head?: string | undefined }): {
+  dryRun: boolean;
+  force: boolean;
+  head?: 'restore' | 'keep';
+} {
+  const choices: { dryRun: boolean; force: boolean; head?: 'restore' | 'keep' } = {
+    dryRun: flags['dry-run'],
+    force: flags.force,
+  };
+  // oclif has checked the value against the flag's options.
+  if (flags.head !== undefined) choices.head = flags.head as 'restore' | 'keep';
+  return choices;
+}
+
+/** The stderr notes for paths a rollback left as they are (nested repositories, files over the size cap). */
+export function skippedNotes(skippedPaths: readonly SkippedPath[]): string[] {
+  return skippedPaths.map((entry) => `skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+}
 
 /** Paths listed in human output before "… and N more". */
 const MAX_LISTED = 50;

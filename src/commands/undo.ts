@@ -1,7 +1,13 @@
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
-import { skipReason } from '../cli/render.js';
-import { confirmRollback, describeDone, describeRollback } from '../cli/rollback-view.js';
+import {
+  confirmRollback,
+  describeDone,
+  describeRollback,
+  rollbackChoices,
+  rollbackFlags,
+  skippedNotes,
+} from '../cli/rollback-view.js';
 import type { UndoPreview, UndoReport } from '../decision/correction-service.js';
 
 function decisionLines(preview: UndoPreview): string[] {
@@ -29,25 +35,14 @@ Without --plan, the plan is the active plan of the sandbox containing the curren
   static override flags = {
     wait: waitFlag,
     plan: Flags.string({ char: 'p', summary: 'Plan id (default: the active plan of the current sandbox).' }),
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
-    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
-    force: Flags.boolean({
-      summary:
-        'Move ignored files that stand where the safety checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
-    }),
-    head: Flags.string({
-      summary:
-        "restore: move HEAD back to the safety checkpoint's commit; keep: leave HEAD where it is. Default: the plan policy's head.",
-      options: ['restore', 'keep'] as const,
-    }),
+    ...rollbackFlags('the safety checkpoint'),
   };
 
   async run(): Promise<UndoReport> {
     const { flags } = await this.parse(Undo);
     const savepoint = await this.open(flags);
     const request: Parameters<typeof savepoint.undo>[0] = {
-      dryRun: flags['dry-run'],
-      force: flags.force,
+      ...rollbackChoices(flags),
       confirm: (preview) =>
         confirmRollback(
           flags.yes,
@@ -60,10 +55,8 @@ Without --plan, the plan is the active plan of the sandbox containing the curren
         ),
     };
     if (flags.plan !== undefined) request.planId = flags.plan;
-    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
     const report = await savepoint.undo(request);
-    for (const entry of report.skippedPaths)
-      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+    for (const line of skippedNotes(report.skippedPaths)) this.note(line);
     if (report.dryRun) {
       this.say(
         `Dry run: undoing the rollback to ${report.undone.rollbackTarget} would return plan ${report.planId} to checkpoint ${report.checkpointId} and restore`,

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { attemptFilter, attemptFilterFlags } from '../../cli/attempt-filter.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { age, table } from '../../cli/render.js';
 import type { Attempt } from '../../exec/model.js';
@@ -6,32 +6,6 @@ import type { Attempt } from '../../exec/model.js';
 /** `--json` result of `attempts list`. */
 export interface AttemptListResult {
   attempts: Attempt[];
-}
-
-/** The filter flags `attempts list` and `attempts stats` share. */
-export const attemptFilterFlags = {
-  plan: Flags.string({ char: 'p', summary: 'Only attempts of this plan.' }),
-  tool: Flags.string({ summary: 'Only attempts of this tool.' }),
-  outcome: Flags.string({
-    summary: 'Only attempts with this outcome.',
-    options: ['success', 'failed', 'timeout', 'rolled_back'],
-  }),
-  since: Flags.string({ summary: 'Only attempts started since: 90m, 24h, 7d, or an ISO-8601 date/time.' }),
-};
-
-/** The library filter of the shared flags. */
-export function attemptFilter(flags: {
-  plan?: string | undefined;
-  tool?: string | undefined;
-  outcome?: string | undefined;
-  since?: string | undefined;
-}) {
-  const filter: { planId?: string; tool?: string; outcome?: string; since?: string } = {};
-  if (flags.plan !== undefined) filter.planId = flags.plan;
-  if (flags.tool !== undefined) filter.tool = flags.tool;
-  if (flags.outcome !== undefined) filter.outcome = flags.outcome;
-  if (flags.since !== undefined) filter.since = flags.since;
-  return filter;
 }
 
 export default class AttemptsList extends SavepointCommand<AttemptListResult> {

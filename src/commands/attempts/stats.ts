@@ -1,7 +1,7 @@
+import { attemptFilter, attemptFilterFlags } from '../../cli/attempt-filter.js';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/render.js';
 import type { AttemptStatsRow } from '../../exec/exec-service.js';
-import { attemptFilter, attemptFilterFlags } from './list.js';
 
 /** `--json` result of `attempts stats`. */
 export interface AttemptStatsResult {

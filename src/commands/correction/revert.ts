@@ -1,8 +1,13 @@
 import * as Args from '@oclif/core/args';
-import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
-import { skipReason } from '../../cli/render.js';
-import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';
+import {
+  confirmRollback,
+  describeDone,
+  describeRollback,
+  rollbackChoices,
+  rollbackFlags,
+  skippedNotes,
+} from '../../cli/rollback-view.js';
 import type { CorrectionPreview, CorrectionReport } from '../../decision/correction-service.js';
 
 function revertedLines(preview: CorrectionPreview): string[] {
@@ -35,17 +40,7 @@ A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Pr
 
   static override flags = {
     wait: waitFlag,
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
-    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
-    force: Flags.boolean({
-      summary:
-        'Move ignored files that stand where the checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
-    }),
-    head: Flags.string({
-      summary:
-        "restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is. Default: the plan policy's head.",
-      options: ['restore', 'keep'] as const,
-    }),
+    ...rollbackFlags('the checkpoint'),
   };
 
   async run(): Promise<CorrectionReport> {
@@ -53,8 +48,7 @@ A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Pr
     const savepoint = await this.open(flags);
     const request: Parameters<typeof savepoint.corrections.revert>[0] = {
       decisionId: args.decision,
-      dryRun: flags['dry-run'],
-      force: flags.force,
+      ...rollbackChoices(flags),
       confirm: (preview) =>
         confirmRollback(
           flags.yes,
@@ -66,10 +60,8 @@ A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Pr
           'Revert now? (a safety checkpoint makes it undoable)',
         ),
     };
-    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
     const report = await savepoint.corrections.revert(request);
-    for (const entry of report.skippedPaths)
-      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+    for (const line of skippedNotes(report.skippedPaths)) this.note(line);
     if (report.dryRun) {
       this.say(
         `Dry run: reverting decision ${report.decisionId} would roll plan ${report.planId} back to checkpoint ${report.checkpointId} and restore`,

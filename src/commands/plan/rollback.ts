@@ -1,8 +1,13 @@
 import * as Args from '@oclif/core/args';
-import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
-import { skipReason } from '../../cli/render.js';
-import { confirmRollback, describeDone, describeRollback } from '../../cli/rollback-view.js';
+import {
+  confirmRollback,
+  describeDone,
+  describeRollback,
+  rollbackChoices,
+  rollbackFlags,
+  skippedNotes,
+} from '../../cli/rollback-view.js';
 import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
 
 export default class PlanRollback extends SavepointCommand<RollbackReport> {
@@ -33,17 +38,7 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
 
   static override flags = {
     wait: waitFlag,
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
-    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
-    force: Flags.boolean({
-      summary:
-        'Move ignored files that stand where the checkpoint has files aside (into .git/savepoint/aside/) instead of stopping.',
-    }),
-    head: Flags.string({
-      summary:
-        "restore: move HEAD back to the checkpoint commit; keep: leave HEAD where it is. Default: the plan policy's head (restore unless set).",
-      options: ['restore', 'keep'] as const,
-    }),
+    ...rollbackFlags('the checkpoint'),
   };
 
   async run(): Promise<RollbackReport> {
@@ -52,14 +47,11 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
     const request: Parameters<typeof savepoint.rollbacks.rollback>[0] = {
       planId: args.plan,
       checkpointId: args.checkpoint,
-      dryRun: flags['dry-run'],
-      force: flags.force,
+      ...rollbackChoices(flags),
       confirm: (preview) => this.confirm(preview, flags.yes),
     };
-    if (flags.head !== undefined) request.head = flags.head as 'restore' | 'keep';
     const report = await savepoint.rollbacks.rollback(request);
-    for (const entry of report.skippedPaths)
-      this.note(`skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+    for (const line of skippedNotes(report.skippedPaths)) this.note(line);
     if (report.dryRun) {
       this.say(
         `Dry run: rolling back plan ${report.planId} to checkpoint ${report.checkpointId} would restore`,
