@@ -3,10 +3,7 @@
  * `--since`) and the library filter they make.
  */
 import * as Flags from '@oclif/core/flags';
-import type { AttemptOutcome } from '../exec/model.js';
-
-/** The attempt outcomes, each checked against the model's `AttemptOutcome` type (no zod loaded here). */
-const OUTCOMES = ['success', 'failed', 'timeout', 'rolled_back'] as const satisfies readonly AttemptOutcome[];
+import { ATTEMPT_OUTCOMES } from '../exec/outcomes.js';
 
 /** The filter flags `attempts list` and `attempts stats` share. */
 export const attemptFilterFlags = {
@@ -14,7 +11,7 @@ export const attemptFilterFlags = {
   tool: Flags.string({ summary: 'Only attempts of this tool.' }),
   outcome: Flags.string({
     summary: 'Only attempts with this outcome.',
-    options: [...OUTCOMES],
+    options: [...ATTEMPT_OUTCOMES],
   }),
   since: Flags.string({ summary: 'Only attempts started since: 90m, 24h, 7d, or an ISO-8601 date/time.' }),
 };

@@ -88,9 +88,12 @@ export abstract class SavepointCommand<T> extends Command {
     return this.savepoint;
   }
 
-  /** Human output goes to stdout only when `--json` is off. */
-  protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`);
+  /**
+   * Human output goes to stdout only when `--json` is off. Pass a function for text that costs
+   * something to build (a table): it only runs in human mode.
+   */
+  protected say(text: string | (() => string)): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${typeof text === 'function' ? text() : text}\n`);
   }
 
   /** Progress and notices: stderr, never mixed into results. */

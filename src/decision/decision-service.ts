@@ -7,7 +7,8 @@ import { CheckpointNotFoundError } from '../checkpoint/errors.js';
 import { InternalError, UsageError } from '../core/errors.js';
 import { PlanStateChangedError } from '../plan/errors.js';
 import { DecisionNotFoundError } from './errors.js';
-import { type Decision, type DecisionState, MAX_SUMMARY_LENGTH } from './model.js';
+import { MAX_SUMMARY_LENGTH } from './limits.js';
+import type { Decision, DecisionState } from './model.js';
 
 /** Options of {@link DecisionService.record}. */
 export interface DecisionRequest {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { Ulid } from '../plan/model.js';
+import { MAX_SUMMARY_LENGTH } from './limits.js';
 
 /** A decision is `active` until a correction reverts it; `savepoint undo` may make it active again. */
 export const DecisionState = z.enum(['active', 'reverted']);
 export type DecisionState = z.infer<typeof DecisionState>;
 
-/** Longest decision summary savepoint stores, in characters. */
-export const MAX_SUMMARY_LENGTH = 4096;
+export { MAX_SUMMARY_LENGTH } from './limits.js';
 
 /**
  * A recorded agent decision, linked to the checkpoint taken just before it (DESIGN §6).

@@ -10,7 +10,8 @@ import { resolveSince } from '../checkpoint/list-filter.js';
 import { UsageError } from '../core/errors.js';
 import type { AttemptQuery, CommandExit, CommandRunner } from '../core/ports.js';
 import type { RollbackService } from '../plan/rollback-service.js';
-import { type Attempt, AttemptOutcome } from './model.js';
+import type { Attempt, AttemptOutcome } from './model.js';
+import { ATTEMPT_OUTCOMES } from './outcomes.js';
 
 /** Wait between SIGTERM and SIGKILL when a command outlives its timeout, ms. */
 export const KILL_GRACE_MS = 2_000;
@@ -205,13 +206,12 @@ export class ExecService {
     if (filter.planId !== undefined) query.planId = filter.planId.toUpperCase();
     if (filter.tool !== undefined) query.tool = filter.tool;
     if (filter.outcome !== undefined) {
-      const parsed = AttemptOutcome.safeParse(filter.outcome);
-      if (!parsed.success)
+      if (!(ATTEMPT_OUTCOMES as readonly string[]).includes(filter.outcome))
         throw new UsageError(
-          `--outcome must be one of ${AttemptOutcome.options.join(', ')}, got "${filter.outcome}"`,
+          `--outcome must be one of ${ATTEMPT_OUTCOMES.join(', ')}, got "${filter.outcome}"`,
           { details: { outcome: filter.outcome } },
         );
-      query.outcome = parsed.data;
+      query.outcome = filter.outcome as AttemptOutcome;
     }
     if (filter.since !== undefined) query.since = resolveSince(filter.since, this.deps.clock.now());
     return query;

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { Ulid } from '../plan/model.js';
+import { ATTEMPT_OUTCOMES } from './outcomes.js';
+
+export { ATTEMPT_OUTCOMES };
 
 /**
  * How an attempt ended: `success` (exit 0), `failed` (non-zero exit or killed by a signal),
  * `timeout` (killed by savepoint after `--timeout`), `rolled_back` (failed or timed out, and
  * `--rollback-on-failure` restored the pre-call checkpoint).
  */
-export const AttemptOutcome = z.enum(['success', 'failed', 'timeout', 'rolled_back']);
+export const AttemptOutcome = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One tool call run through `savepoint exec` (DESIGN §3 `attempts`). Times are ISO-8601 UTC. */

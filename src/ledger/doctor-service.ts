@@ -10,7 +10,7 @@ import { CHECKPOINT_REF_PREFIX, GC_GRACE_MS } from '../checkpoint/retention-serv
 import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import { ownerAlive } from '../core/process.js';
 import { DoctorProblemsError } from './errors.js';
-import { awaitsRecovery, isRollbackKind } from './model.js';
+import { awaitsRecovery, isRollbackKind } from './operation-state.js';
 import type { RecoveryService } from './recovery-service.js';
 
 /** Kinds of problem doctor reports. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Ulid } from '../plan/model.js';
+import { OPERATION_STATES } from './operation-state.js';
 
 /** What an operation does; one per mutating command. */
 export const OperationKind = z.enum([
@@ -22,15 +23,6 @@ export const OperationKind = z.enum([
   'doctor.fix',
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
-
-/** Operations that roll the sandbox back (safety checkpoint, then files, index, HEAD): recovered alike. */
-export const ROLLBACK_KINDS = ['rollback', 'correction.revert', 'undo'] as const;
-export type RollbackKind = (typeof ROLLBACK_KINDS)[number];
-
-/** True for a rollback, a correction revert or an undo. */
-export function isRollbackKind(kind: OperationKind): kind is RollbackKind {
-  return (ROLLBACK_KINDS as readonly string[]).includes(kind);
-}
 
 /** The outcome row: `committed` (it did what it set out to do) or `failed` (with an error code). */
 export const OperationStatus = z.enum(['committed', 'failed']);
@@ -84,25 +76,14 @@ export type Operation = z.infer<typeof Operation>;
  * - `committed` / `failed`: the outcome row says so;
  * - `recovered`: `savepoint recover` resolved it (see `recovery` for how).
  */
-export const OperationState = z.enum([
-  'running',
-  'interrupted',
-  'incomplete',
-  'committed',
-  'failed',
-  'recovered',
-]);
+export const OperationState = z.enum(OPERATION_STATES);
 export type OperationState = z.infer<typeof OperationState>;
 
-/** Derives an operation's {@link OperationState}; `processAlive` says whether its pid still runs. */
-export function operationState(op: Operation, processAlive: boolean): OperationState {
-  if (op.recovery !== null) return 'recovered';
-  if (op.status === null) return processAlive ? 'running' : 'interrupted';
-  if (op.incomplete) return 'incomplete';
-  return op.status;
-}
-
-/** True when the operation blocks mutating commands on its sandbox until `recover` runs (no outcome, or incomplete). */
-export function awaitsRecovery(op: Operation): boolean {
-  return op.recovery === null && (op.status === null || op.incomplete);
-}
+export {
+  awaitsRecovery,
+  isRollbackKind,
+  OPERATION_STATES,
+  operationState,
+  ROLLBACK_KINDS,
+  type RollbackKind,
+} from './operation-state.js';

@@ -6,7 +6,8 @@ import type { ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { UsageError } from '../core/errors.js';
 import { ownerAlive } from '../core/process.js';
 import { OperationNotFoundError } from './errors.js';
-import { type Operation, OperationState, operationState } from './model.js';
+import type { Operation, OperationState } from './model.js';
+import { OPERATION_STATES, operationState } from './operation-state.js';
 
 /** A ledger row with its derived state. */
 export type OperationView = Operation & { state: OperationState };
@@ -36,8 +37,8 @@ export class OpsService {
     const limit = filter.limit ?? 50;
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a whole number ≥ 1, got ${limit}`);
-    if (filter.state !== undefined && !OperationState.safeParse(filter.state).success) {
-      throw new UsageError(`--state must be one of ${OperationState.options.join(', ')}`);
+    if (filter.state !== undefined && !(OPERATION_STATES as readonly string[]).includes(filter.state)) {
+      throw new UsageError(`--state must be one of ${OPERATION_STATES.join(', ')}`);
     }
     const planId = filter.planId?.toUpperCase();
     // A state filter reads past the limit: states are derived, not stored.

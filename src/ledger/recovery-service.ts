@@ -14,7 +14,8 @@ import { InternalError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
 import type { HeadMode, RestoreCounts } from '../plan/rollback-rules.js';
 import type { RollbackService } from '../plan/rollback-service.js';
-import { awaitsRecovery, isRollbackKind, type Operation, type Recovery } from './model.js';
+import type { Operation, Recovery } from './model.js';
+import { awaitsRecovery, isRollbackKind } from './operation-state.js';
 
 /** How long recovery waits for a git process orphaned by the killed one to release its `.lock` in savepoint's tmp dir, ms. */
 const ORPHAN_GIT_WAIT_MS = 8_000;

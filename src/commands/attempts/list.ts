@@ -25,7 +25,7 @@ export default class AttemptsList extends SavepointCommand<AttemptListResult> {
     const { flags } = await this.parse(AttemptsList);
     const savepoint = await this.open(flags);
     const attempts = savepoint.attempts.list(attemptFilter(flags));
-    this.say(
+    this.say(() =>
       table(
         ['ATTEMPT', 'AGE', 'TOOL', 'OUTCOME', 'EXIT', 'ELAPSED', 'COMMAND'],
         attempts.map((a) => [

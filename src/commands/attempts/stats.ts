@@ -25,7 +25,7 @@ export default class AttemptsStats extends SavepointCommand<AttemptStatsResult> 
     const { flags } = await this.parse(AttemptsStats);
     const savepoint = await this.open(flags);
     const stats = savepoint.attempts.stats(attemptFilter(flags));
-    this.say(
+    this.say(() =>
       table(
         ['TOOL', 'OUTCOME', 'COUNT', 'MEAN MS', 'P95 MS'],
         stats.map((s) => [s.tool, s.outcome, String(s.count), String(s.meanMs), String(s.p95Ms)]),

@@ -60,7 +60,7 @@ The table shows each checkpoint's number, id, age, type (commit or patch), kind 
         `Showing the ${TABLE_DEFAULT_LIMIT} most recent matching checkpoints; older ones exist (--limit N shows more, --json lists all).`,
       );
     }
-    this.say(
+    this.say(() =>
       table(
         ['#', 'CHECKPOINT', 'AGE', 'TYPE', 'KIND', 'FILES', 'SIZE', 'REASON / TOOL'],
         checkpoints.map((c) => [

@@ -70,10 +70,10 @@ export default class CheckpointShow extends SavepointCommand<CheckpointShowResul
       ['resource', c.resourceId ?? ''],
       ...Object.entries(c.metadata.meta ?? {}).map(([key, value]) => [`meta ${key}`, value]),
     ];
-    this.say(table(['FIELD', 'VALUE'], rows));
+    this.say(() => table(['FIELD', 'VALUE'], rows));
     if (stat) {
       this.say('');
-      this.say(
+      this.say(() =>
         table(
           ['', 'PATH', '+', '-'],
           stat.map((e) => [

@@ -30,7 +30,7 @@ export default class DecisionList extends SavepointCommand<DecisionListResult> {
     const savepoint = await this.open(flags);
     const filter = flags.state === undefined ? {} : { state: flags.state as 'active' | 'reverted' };
     const decisions = savepoint.decisions.list(flags.plan, filter);
-    this.say(
+    this.say(() =>
       table(
         ['#', 'DECISION', 'AGE', 'STATE', 'CHECKPOINT', 'SUMMARY'],
         decisions.map((d) => [

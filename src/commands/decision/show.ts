@@ -14,7 +14,7 @@ export default class DecisionShow extends SavepointCommand<Decision> {
     const { args, flags } = await this.parse(DecisionShow);
     const savepoint = await this.open(flags);
     const d = savepoint.decisions.get(args.decision);
-    this.say(
+    this.say(() =>
       table(
         ['FIELD', 'VALUE'],
         [

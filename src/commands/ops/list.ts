@@ -32,7 +32,7 @@ export default class OpsList extends SavepointCommand<{ operations: OperationVie
     const operations = savepoint.ops.list(filter);
     if (operations.length === 0) this.say('No operations.');
     else {
-      this.say(
+      this.say(() =>
         table(
           ['OPERATION', 'KIND', 'STATE', 'PLAN', 'STARTED', 'PID', 'ERROR'],
           operations.map((op) => [

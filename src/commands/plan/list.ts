@@ -24,7 +24,7 @@ export default class PlanList extends SavepointCommand<{ plans: Plan[] }> {
     const plans = savepoint.plans.list(flags.state ? { state: flags.state as Plan['state'] } : {});
     if (plans.length === 0) this.say('No plans.');
     else {
-      this.say(
+      this.say(() =>
         table(
           ['PLAN', 'STATE', 'NAME', 'CREATED', 'SANDBOX'],
           plans.map((p) => [p.planId, p.state, p.name ?? '', age(p.createdAt), p.sandboxPath]),

@@ -30,7 +30,7 @@ export default class PlanShow extends SavepointCommand<PlanShowResult> {
       ['checkpoints', String(checkpointCount)],
       ['latest', latestCheckpoint ? `#${latestCheckpoint.seq} ${latestCheckpoint.checkpointId}` : ''],
     ];
-    this.say(table(['FIELD', 'VALUE'], rows));
+    this.say(() => table(['FIELD', 'VALUE'], rows));
     return { ...plan, checkpointCount, latestCheckpoint };
   }
 }

@@ -81,7 +81,7 @@ Every value is validated before anything is written (exit 2 on a bad value). Low
     const savepoint = await this.open(flags);
     const result = await savepoint.plans.setPolicy(args.plan, changes);
     this.say(`Updated the policy of plan ${result.planId}`);
-    this.say(table(['FIELD', 'VALUE'], policyRows(result.policy)));
+    this.say(() => table(['FIELD', 'VALUE'], policyRows(result.policy)));
     return result;
   }
 }

@@ -40,7 +40,7 @@ export default class PlanPolicyShow extends SavepointCommand<PlanPolicyResult> {
     const savepoint = await this.open(flags);
     const result = savepoint.plans.policy(args.plan);
     this.say(`Policy of plan ${result.planId}`);
-    this.say(table(['FIELD', 'VALUE'], policyRows(result.policy)));
+    this.say(() => table(['FIELD', 'VALUE'], policyRows(result.policy)));
     return result;
   }
 }
