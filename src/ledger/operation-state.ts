@@ -3,14 +3,13 @@
  * the services every command loads (`model.ts` builds the zod schemas from these and
  * re-exports them).
  */
-import type { Operation, OperationKind, OperationState } from './model.js';
 
 /** Operations that roll the sandbox back (safety checkpoint, then files, index, HEAD): recovered alike. */
 export const ROLLBACK_KINDS = ['rollback', 'correction.revert', 'undo'] as const;
 export type RollbackKind = (typeof ROLLBACK_KINDS)[number];
 
 /** True for a rollback, a correction revert or an undo. */
-export function isRollbackKind(kind: OperationKind): kind is RollbackKind {
+export function isRollbackKind(kind: string): kind is RollbackKind {
   return (ROLLBACK_KINDS as readonly string[]).includes(kind);
 }
 
@@ -23,9 +22,17 @@ export const OPERATION_STATES = [
   'failed',
   'recovered',
 ] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
+
+/** The fields of an operation row its state derives from (an `Operation` of `model.ts`). */
+interface OperationOutcomeFields {
+  status: 'committed' | 'failed' | null;
+  incomplete: boolean;
+  recovery: 'forward' | 'abort' | null;
+}
 
 /** Derives an operation's {@link OperationState}; `processAlive` says whether its pid still runs. */
-export function operationState(op: Operation, processAlive: boolean): OperationState {
+export function operationState(op: OperationOutcomeFields, processAlive: boolean): OperationState {
   if (op.recovery !== null) return 'recovered';
   if (op.status === null) return processAlive ? 'running' : 'interrupted';
   if (op.incomplete) return 'incomplete';
@@ -33,6 +40,6 @@ export function operationState(op: Operation, processAlive: boolean): OperationS
 }
 
 /** True when the operation blocks mutating commands on its sandbox until `recover` runs (no outcome, or incomplete). */
-export function awaitsRecovery(op: Operation): boolean {
+export function awaitsRecovery(op: OperationOutcomeFields): boolean {
   return op.recovery === null && (op.status === null || op.incomplete);
 }
