@@ -13,7 +13,6 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { BusyError, SandboxInvalidError } from '../core/errors.js';
 import type { HeldLock, SandboxLocks } from '../core/ports.js';
 import { processAlive } from '../core/process.js';
@@ -108,6 +107,8 @@ export class FileSandboxLocks implements SandboxLocks {
       });
     }
     await mkdir(path.dirname(lockDir), { recursive: true, mode: 0o700 });
+    // Loaded here: only mutating commands lock, and proper-lockfile brings ~18 modules.
+    const { default: lockfile } = await import('proper-lockfile');
     const deadline = Date.now() + waitMs;
     let compromised: Error | null = null;
     for (;;) {
