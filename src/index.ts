@@ -28,13 +28,14 @@ export {
 } from './checkpoint/errors.js';
 export type { CheckpointListFilter } from './checkpoint/list-filter.js';
 export {
+  CheckpointAnnotations,
+  CheckpointMeta,
   META_LIMITS,
   MetadataInvalidError,
   type MetadataIssue,
   parseMetaPairs,
   RESERVED_META_KEYS,
 } from './checkpoint/metadata.js';
-export { CheckpointAnnotations, CheckpointMeta } from './checkpoint/metadata-schema.js';
 export { Checkpoint, CheckpointKind, CheckpointMetadata, CheckpointType } from './checkpoint/model.js';
 export { decodePatchBundle, encodePatchBundle, type PatchBundle } from './checkpoint/patch-bundle.js';
 export {

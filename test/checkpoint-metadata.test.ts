@@ -2,18 +2,15 @@
  * Caller metadata and list filters as plain data: `--meta` parsing, the zod limits, reserved
  * keys, and `--since` / `--limit` resolution against a pinned clock.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveListFilter, resolveSince } from '../src/checkpoint/list-filter.js';
 import {
   META_LIMITS,
   MetadataInvalidError,
-  type MetadataIssue,
   parseMetaPairs,
   RESERVED_META_KEYS,
   validateAnnotations,
 } from '../src/checkpoint/metadata.js';
-import { CheckpointAnnotations } from '../src/checkpoint/metadata-schema.js';
 import { humanBytes } from '../src/cli/render.js';
 import { UsageError } from '../src/core/errors.js';
 import { expectError } from './helpers/savepoint.js';
@@ -155,94 +152,5 @@ describe('human byte counts', () => {
     [3.25 * 1024 ** 3, '3.3 GiB'],
   ])('%j bytes read %s', (bytes, text) => {
     expect(humanBytes(bytes)).toBe(text);
-  });
-});
-
-describe('validateAnnotations against the zod schema it implements', () => {
-  /** The issues as `validateAnnotations` reported them when it ran the zod schema. */
-  function zodIssues(input: unknown): MetadataIssue[] {
-    const result = CheckpointAnnotations.safeParse(input);
-    if (result.success) return [];
-    return result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(metadata)',
-      message:
-        issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message,
-    }));
-  }
-
-  function handIssues(input: unknown): MetadataIssue[] {
-    try {
-      validateAnnotations(input as Parameters<typeof validateAnnotations>[0]);
-      return [];
-    } catch (error) {
-      if (!(error instanceof MetadataInvalidError)) throw error;
-      return (error.details as { issues: MetadataIssue[] }).issues;
-    }
-  }
-
-  const odd = fc.constantFrom<unknown>(null, 0, 1.5, true, [], ['x']);
-  const sized = (max: number) =>
-    fc.oneof(
-      fc.constantFrom('', 'a', 'x'.repeat(max), 'x'.repeat(max + 1), 'é'.repeat(max)),
-      fc.string({ maxLength: 5 }),
-    );
-  const key = fc.oneof(
-    fc.constantFrom(
-      '',
-      'ok',
-      'a.B_c-9',
-      'k'.repeat(64),
-      'k'.repeat(65),
-      'my key',
-      'a/b',
-      ...RESERVED_META_KEYS,
-    ),
-    fc.string({ maxLength: 4 }),
-  );
-  const meta = fc.oneof(
-    { arbitrary: fc.dictionary(key, sized(META_LIMITS.valueLength), { maxKeys: 4 }), weight: 4 },
-    {
-      arbitrary: fc
-        .integer({ min: 30, max: 34 })
-        .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))),
-      weight: 1,
-    },
-    {
-      arbitrary: fc
-        .integer({ min: 7, max: 9 })
-        .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'x'.repeat(1022)]))),
-      weight: 1,
-    },
-  );
-  const annotations = fc.record(
-    { reason: sized(4096), tool: sized(256), phase: sized(256), resourceId: sized(256), meta },
-    { requiredKeys: [] },
-  );
-
-  it('reports the same issues, in the same order, on generated annotations', () => {
-    let invalidSeen = 0;
-    fc.assert(
-      fc.property(annotations, (input) => {
-        const expected = zodIssues(input);
-        expect(handIssues(input)).toEqual(expected);
-        if (expected.length > 0) invalidSeen += 1;
-      }),
-      { numRuns: 2000 },
-    );
-    expect(invalidSeen).toBeGreaterThan(100);
-  });
-
-  // Values of the wrong type come only from library callers (the types forbid them); zod's
-  // messages for them are its own (it even runs length checks on arrays): both refuse.
-  it('refuses a value of the wrong type, as the schema does', () => {
-    const field = fc.constantFrom('reason', 'tool', 'phase', 'resourceId', 'meta');
-    fc.assert(
-      fc.property(field, odd, (name, value) => {
-        const input = { [name]: value };
-        expect(zodIssues(input).length).toBeGreaterThan(0);
-        expect(handIssues(input).length).toBeGreaterThan(0);
-      }),
-    );
-    expect(handIssues({ meta: { a: 1 } })).toEqual(zodIssues({ meta: { a: 1 } }));
   });
 });

@@ -2,11 +2,8 @@
  * What a caller may attach to a checkpoint, validated before anything is written: reason,
  * tool, phase, a resource id and free-form `key=value` pairs (stored under `metadata.meta`,
  * so they can never clash with savepoint's own metadata keys). Pure: no I/O.
- *
- * Checked by hand, without zod (which every checkpoint would otherwise load): the zod schemas
- * in `metadata-schema.ts` are the specification, and `test/checkpoint-metadata.test.ts` checks
- * that {@link validateAnnotations} reports exactly their issues.
  */
+import { z } from 'zod';
 import { ExitCode, SavepointError } from '../core/errors.js';
 
 /** Keys savepoint itself uses in `metadata_json`; refused as caller keys so nothing reads ambiguously. */
@@ -31,14 +28,44 @@ export const META_LIMITS = {
 
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
-/** What a caller may attach to a new checkpoint (the zod schema: `CheckpointAnnotations` in `metadata-schema.ts`). */
-export interface CheckpointAnnotations {
-  reason?: string | undefined;
-  tool?: string | undefined;
-  phase?: string | undefined;
-  resourceId?: string | undefined;
-  meta?: Record<string, string> | undefined;
-}
+/** A caller key: 1–64 of `A-Z a-z 0-9 _ . -`, not one of {@link RESERVED_META_KEYS}. */
+export const MetaKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1-64 characters of A-Z a-z 0-9 _ . -')
+  .refine((key) => !RESERVED_META_KEYS.includes(key), {
+    message: `reserved key (savepoint's own: ${RESERVED_META_KEYS.join(', ')})`,
+  });
+
+/** Caller metadata: string keys to string values, within {@link META_LIMITS}. */
+export const CheckpointMeta = z
+  .record(
+    MetaKey,
+    z.string().max(META_LIMITS.valueLength, `values are at most ${META_LIMITS.valueLength} characters`),
+  )
+  .refine((meta) => Object.keys(meta).length <= META_LIMITS.pairs, {
+    message: `at most ${META_LIMITS.pairs} key=value pairs`,
+  })
+  .refine(
+    (meta) =>
+      Object.entries(meta).reduce((sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value), 0) <=
+      META_LIMITS.totalBytes,
+    { message: `keys and values together are at most ${META_LIMITS.totalBytes} bytes` },
+  );
+export type CheckpointMeta = z.infer<typeof CheckpointMeta>;
+
+/** Everything a caller may say about a new checkpoint, with the limits the store's schema enforces. */
+export const CheckpointAnnotations = z.object({
+  reason: z.string().max(4096, 'reason is at most 4096 characters').optional(),
+  tool: z.string().min(1, 'tool is not empty').max(256, 'tool is at most 256 characters').optional(),
+  phase: z.string().min(1, 'phase is not empty').max(256, 'phase is at most 256 characters').optional(),
+  resourceId: z
+    .string()
+    .min(1, 'resource id is not empty')
+    .max(256, 'resource id is at most 256 characters')
+    .optional(),
+  meta: CheckpointMeta.optional(),
+});
+export type CheckpointAnnotations = z.infer<typeof CheckpointAnnotations>;
 
 /** One problem with caller metadata: where (`meta.owner`, `reason`) and what. */
 export interface MetadataIssue {
@@ -68,99 +95,16 @@ export class MetadataInvalidError extends SavepointError {
  * @throws {MetadataInvalidError} `METADATA_INVALID` (exit 2), listing every problem
  */
 export function validateAnnotations(input: CheckpointAnnotations): CheckpointAnnotations {
-  const issues = annotationIssues(input);
-  if (issues.length === 0) return input;
-  throw new MetadataInvalidError(issues);
-}
-
-/** zod's wording for a value of the wrong type, so library callers see the same message as before. */
-function typeIssue(path: string, expected: string, value: unknown): MetadataIssue {
-  const received = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return { path, message: `Invalid input: expected ${expected}, received ${received}` };
-}
-
-/** A string within `min`–`max` characters, else its issues (each broken bound reports). */
-function textIssues(
-  path: string,
-  value: unknown,
-  limits: { min?: [number, string]; max: [number, string] },
-): MetadataIssue[] {
-  if (typeof value !== 'string') return [typeIssue(path, 'string', value)];
-  const issues: MetadataIssue[] = [];
-  if (limits.min && value.length < limits.min[0]) issues.push({ path, message: limits.min[1] });
-  if (value.length > limits.max[0]) issues.push({ path, message: limits.max[1] });
-  return issues;
-}
-
-const META_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
-
-/** The problems of {@link CheckpointAnnotations}, in the order the zod schema reports them. */
-function annotationIssues(input: CheckpointAnnotations): MetadataIssue[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return [typeIssue('(metadata)', 'object', input)];
-  const issues: MetadataIssue[] = [];
-  const { reason, tool, phase, resourceId, meta } = input;
-  if (reason !== undefined)
-    issues.push(...textIssues('reason', reason, { max: [4096, 'reason is at most 4096 characters'] }));
-  if (tool !== undefined)
-    issues.push(
-      ...textIssues('tool', tool, {
-        min: [1, 'tool is not empty'],
-        max: [256, 'tool is at most 256 characters'],
-      }),
-    );
-  if (phase !== undefined)
-    issues.push(
-      ...textIssues('phase', phase, {
-        min: [1, 'phase is not empty'],
-        max: [256, 'phase is at most 256 characters'],
-      }),
-    );
-  if (resourceId !== undefined)
-    issues.push(
-      ...textIssues('resourceId', resourceId, {
-        min: [1, 'resource id is not empty'],
-        max: [256, 'resource id is at most 256 characters'],
-      }),
-    );
-  if (meta !== undefined) issues.push(...metaIssues(meta));
-  return issues;
-}
-
-function metaIssues(meta: unknown): MetadataIssue[] {
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
-    return [typeIssue('meta', 'record', meta)];
-  const issues: MetadataIssue[] = [];
-  const entries = Object.entries(meta);
-  for (const [key, value] of entries) {
-    if (!META_KEY.test(key)) {
-      issues.push({ path: `meta.${key}`, message: 'keys are 1-64 characters of A-Z a-z 0-9 _ . -' });
-      continue;
-    }
-    if (RESERVED_META_KEYS.includes(key)) {
-      issues.push({
-        path: `meta.${key}`,
-        message: `reserved key (savepoint's own: ${RESERVED_META_KEYS.join(', ')})`,
-      });
-      continue;
-    }
-    issues.push(
-      ...textIssues(`meta.${key}`, value, {
-        max: [META_LIMITS.valueLength, `values are at most ${META_LIMITS.valueLength} characters`],
-      }),
-    );
-  }
-  // The record-wide limits are checked once every pair is valid.
-  if (issues.length > 0) return issues;
-  if (entries.length > META_LIMITS.pairs)
-    issues.push({ path: 'meta', message: `at most ${META_LIMITS.pairs} key=value pairs` });
-  const bytes = entries.reduce((sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value as string), 0);
-  if (bytes > META_LIMITS.totalBytes)
-    issues.push({
-      path: 'meta',
-      message: `keys and values together are at most ${META_LIMITS.totalBytes} bytes`,
-    });
-  return issues;
+  const result = CheckpointAnnotations.safeParse(input);
+  if (result.success) return input;
+  throw new MetadataInvalidError(
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(metadata)',
+      // zod reports a bad record key as "Invalid key in record", with the key's own issues inside.
+      message:
+        issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message,
+    })),
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Checkpoint } from '../checkpoint/model.js';
 import { SandboxRefusedError, UsageError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
 import { ActivePlanExistsError, PlanStateChangedError } from './errors.js';
-import type { Plan, PlanPolicy, PlanPolicyInput, PlanState, PolicyChanges } from './model.js';
+import { type Plan, PlanPolicy, type PlanPolicyInput, type PlanState, type PolicyChanges } from './model.js';
 
 /** Options of {@link PlanService.create}. */
 export interface CreatePlanOptions {
@@ -33,25 +33,12 @@ export interface PlanPolicyResult {
 }
 
 /**
- * The zod schema of a policy, loaded when a policy is parsed (`plan create`, `plan policy
- * set`): zod is ~95 modules, and the other commands never need it.
- */
-async function loadPolicySchema(): Promise<typeof import('./model.js').PlanPolicy> {
-  return (await import('./model.js')).PlanPolicy;
-}
-
-/**
  * Parses a policy with defaults.
  *
  * @throws {UsageError} `USAGE` (exit 2): a field has a bad value
  */
-export async function parsePolicy(input: unknown): Promise<PlanPolicy> {
-  return parsePolicyWith(await loadPolicySchema(), input);
-}
-
-/** {@link parsePolicy} with the schema already loaded (inside a synchronous store transaction). */
-function parsePolicyWith(schema: typeof import('./model.js').PlanPolicy, input: unknown): PlanPolicy {
-  const parsed = schema.safeParse(input);
+export function parsePolicy(input: unknown): PlanPolicy {
+  const parsed = PlanPolicy.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`,
@@ -110,7 +97,7 @@ export class PlanService {
    */
   async create(options: CreatePlanOptions = {}): Promise<CreatedPlan> {
     const { sandboxes, ids } = this.deps;
-    const policy = await parsePolicy(options.policy ?? {});
+    const policy = parsePolicy(options.policy ?? {});
     const planId = ids.next();
     const origin = await sandboxes.open(path.resolve(this.deps.cwd, options.sandbox ?? '.'));
     await assertAllowedSandbox(origin.path);
@@ -283,8 +270,7 @@ export class PlanService {
     if (changes.untrackedSizeCap !== undefined) patch.untrackedSizeCap = changes.untrackedSizeCap;
     if (changes.head !== undefined) patch.head = changes.head;
     if (changes.defaultType !== undefined) patch.defaultType = changes.defaultType;
-    const schema = await loadPolicySchema();
-    parsePolicyWith(schema, patch);
+    parsePolicy(patch);
     const plan = this.checkpoints.activePlan(planId, 'change its policy');
     const spec = {
       kind: 'plan.policy-set' as const,
@@ -298,7 +284,7 @@ export class PlanService {
       async (op) =>
         this.deps.store.transaction(() => {
           const current = this.get(plan.planId).policy;
-          const next = parsePolicyWith(schema, {
+          const next = parsePolicy({
             ...current,
             ...patch,
             retention: { ...current.retention, ...(patch.retention as object | undefined) },
