@@ -1,11 +1,11 @@
 /**
  * SQLite repositories of the {@link Store} port. All SQL is parameterized; every row is
- * decoded on the way out (`rows.ts`, checked against the zod models by a test), so a corrupt or
- * hand-edited row fails loudly.
+ * parsed through a zod schema on the way out, so a corrupt or hand-edited row fails loudly.
  */
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
-import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
+import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, InternalError, StoreIntegrityError } from '../core/errors.js';
 import type {
   AttemptQuery,
@@ -18,30 +18,98 @@ import type {
   PlanStore,
   Store,
 } from '../core/ports.js';
-import type { Decision, DecisionState } from '../decision/model.js';
-import type { Attempt } from '../exec/model.js';
-import type { Operation, Recovery } from '../ledger/model.js';
+import { Decision, DecisionState } from '../decision/model.js';
+import { Attempt, AttemptOutcome } from '../exec/model.js';
+import { Operation, type Recovery } from '../ledger/model.js';
 import { ActivePlanExistsError } from '../plan/errors.js';
-import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
+import { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 import { defaultDatabasePath, openDatabase } from './database.js';
-import {
-  decodeAttempt,
-  decodeCheckpoint,
-  decodeDecision,
-  decodeOperation,
-  decodePlan,
-  RowError,
-} from './rows.js';
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text) => schema.parse(JSON.parse(text)));
+
+const PlanRow = z
+  .object({
+    plan_id: z.string(),
+    name: z.string().nullable(),
+    sandbox_path: z.string(),
+    git_dir: z.string(),
+    repository_id: z.string(),
+    base_commit: z.string().nullable(),
+    state: PlanState,
+    policy_json: json(PlanPolicy),
+    managed_worktree: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    applied_at: z.string().nullable(),
+  })
+  .transform((row) =>
+    Plan.parse({
+      planId: row.plan_id,
+      name: row.name,
+      sandboxPath: row.sandbox_path,
+      gitDir: row.git_dir,
+      repositoryId: row.repository_id,
+      baseCommit: row.base_commit,
+      state: row.state,
+      policy: row.policy_json,
+      managedWorktree: row.managed_worktree === 1,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      appliedAt: row.applied_at,
+    }),
+  );
+
+const CheckpointRow = z
+  .object({
+    checkpoint_id: z.string(),
+    plan_id: z.string(),
+    seq: z.number().int(),
+    checkpoint_type: CheckpointType,
+    sandbox_ref: z.string().nullable(),
+    commit_sha: z.string().nullable(),
+    tree_sha: z.string(),
+    index_tree_sha: z.string(),
+    head_sha: z.string().nullable(),
+    head_ref: z.string().nullable(),
+    filesystem_path: z.string(),
+    resource_id: z.string().nullable(),
+    size_bytes: z.number().int().nullable(),
+    files_changed: z.number().int().nullable(),
+    created_at: z.string(),
+    metadata_json: json(CheckpointMetadata),
+  })
+  .transform((row) =>
+    Checkpoint.parse({
+      checkpointId: row.checkpoint_id,
+      planId: row.plan_id,
+      seq: row.seq,
+      checkpointType: row.checkpoint_type,
+      sandboxRef: row.sandbox_ref,
+      commitSha: row.commit_sha,
+      treeSha: row.tree_sha,
+      indexTreeSha: row.index_tree_sha,
+      headSha: row.head_sha,
+      headRef: row.head_ref,
+      filesystemPath: row.filesystem_path,
+      resourceId: row.resource_id,
+      sizeBytes: row.size_bytes,
+      filesChanged: row.files_changed,
+      createdAt: row.created_at,
+      metadata: row.metadata_json,
+    }),
+  );
 
 const CHECKPOINT_COLUMNS = `checkpoint_id, plan_id, seq, checkpoint_type, sandbox_ref, commit_sha, tree_sha,
   index_tree_sha, head_sha, head_ref, filesystem_path, resource_id, size_bytes, files_changed, created_at,
   metadata_json`;
 
-function parseRow<T>(decode: (row: unknown) => T, row: unknown, table: string): T {
+function parseRow<T>(schema: z.ZodType<T>, row: unknown, table: string): T {
   try {
-    return decode(row);
+    return schema.parse(row);
   } catch (error) {
-    const reason = error instanceof RowError ? error.message : String(error);
+    // Nested parses inside transforms throw their own ZodError: every one is a corrupt row.
+    const reason = error instanceof z.ZodError ? z.prettifyError(error) : String(error);
     throw new StoreIntegrityError('STORE_CORRUPT', `a ${table} row does not match the schema: ${reason}`, {
       cause: error,
       details: { table },
@@ -94,17 +162,17 @@ class SqlitePlanStore implements PlanStore {
 
   get(planId: string): Plan | undefined {
     const row = this.statements.get.get(planId);
-    return row === undefined ? undefined : parseRow(decodePlan, row, 'plans');
+    return row === undefined ? undefined : parseRow(PlanRow, row, 'plans');
   }
 
   list(filter: { state?: PlanState }): Plan[] {
     const rows = filter.state ? this.statements.listByState.all(filter.state) : this.statements.list.all();
-    return rows.map((row) => parseRow(decodePlan, row, 'plans'));
+    return rows.map((row) => parseRow(PlanRow, row, 'plans'));
   }
 
   activeForSandbox(sandboxPath: string): Plan | undefined {
     const row = this.statements.active.get(sandboxPath);
-    return row === undefined ? undefined : parseRow(decodePlan, row, 'plans');
+    return row === undefined ? undefined : parseRow(PlanRow, row, 'plans');
   }
 
   updatePolicy(planId: string, policy: PlanPolicy, at: string): boolean {
@@ -173,7 +241,7 @@ class SqliteCheckpointStore implements CheckpointStore {
       metadata: JSON.stringify(checkpoint.metadata),
       patch: patch === undefined ? null : Buffer.from(patch.buffer, patch.byteOffset, patch.byteLength),
     });
-    return parseRow(decodeCheckpoint, row, 'checkpoints');
+    return parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   patch(checkpointId: string): Buffer | undefined {
@@ -183,12 +251,12 @@ class SqliteCheckpointStore implements CheckpointStore {
 
   get(checkpointId: string): Checkpoint | undefined {
     const row = this.statements.get.get(checkpointId);
-    return row === undefined ? undefined : parseRow(decodeCheckpoint, row, 'checkpoints');
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   latest(planId: string): Checkpoint | undefined {
     const row = this.statements.latest.get(planId);
-    return row === undefined ? undefined : parseRow(decodeCheckpoint, row, 'checkpoints');
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   list(planId: string, query?: CheckpointQuery): Checkpoint[] {
@@ -202,12 +270,12 @@ class SqliteCheckpointStore implements CheckpointStore {
             since: query.since ?? null,
             limit: query.limit ?? -1,
           });
-    return rows.map((row) => parseRow(decodeCheckpoint, row, 'checkpoints'));
+    return rows.map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
   }
 
   before(planId: string, seq: number): Checkpoint | undefined {
     const row = this.statements.before.get(planId, seq);
-    return row === undefined ? undefined : parseRow(decodeCheckpoint, row, 'checkpoints');
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   count(planId: string): number {
@@ -217,12 +285,12 @@ class SqliteCheckpointStore implements CheckpointStore {
   oldest(planId: string, limit: number): Checkpoint[] {
     return this.statements.oldest
       .all(planId, limit)
-      .map((row) => parseRow(decodeCheckpoint, row, 'checkpoints'));
+      .map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
   }
 
   latestOfKind(planId: string, kind: CheckpointKind): Checkpoint | undefined {
     const row = this.statements.latestOfKind.get(planId, kind);
-    return row === undefined ? undefined : parseRow(decodeCheckpoint, row, 'checkpoints');
+    return row === undefined ? undefined : parseRow(CheckpointRow, row, 'checkpoints');
   }
 
   delete(checkpointIds: readonly string[]): number {
@@ -232,9 +300,52 @@ class SqliteCheckpointStore implements CheckpointStore {
   }
 
   orphans(): Checkpoint[] {
-    return this.statements.orphans.all().map((row) => parseRow(decodeCheckpoint, row, 'checkpoints'));
+    return this.statements.orphans.all().map((row) => parseRow(CheckpointRow, row, 'checkpoints'));
   }
 }
+
+const OperationRow = z
+  .object({
+    op_id: z.string(),
+    kind: z.string(),
+    plan_id: z.string().nullable(),
+    sandbox_path: z.string(),
+    args_json: json(z.record(z.string(), z.unknown())),
+    intent_at: z.string(),
+    progress_json: json(z.record(z.string(), z.unknown())),
+    outcome_at: z.string().nullable(),
+    status: z.string().nullable(),
+    result_json: z.string().nullable(),
+    error: z.string().nullable(),
+    error_message: z.string().nullable(),
+    incomplete: z.number().int(),
+    pid: z.number().int(),
+    hostname: z.string(),
+    recovery: z.string().nullable(),
+    recovered_at: z.string().nullable(),
+    recovered_by: z.string().nullable(),
+  })
+  .transform((row) =>
+    Operation.parse({
+      opId: row.op_id,
+      kind: row.kind,
+      planId: row.plan_id,
+      sandboxPath: row.sandbox_path,
+      args: row.args_json,
+      intentAt: row.intent_at,
+      progress: row.progress_json,
+      outcomeAt: row.outcome_at,
+      status: row.status,
+      result: row.result_json === null ? null : JSON.parse(row.result_json),
+      error: row.error === null ? null : { code: row.error, message: row.error_message ?? '' },
+      incomplete: row.incomplete === 1,
+      pid: row.pid,
+      hostname: row.hostname,
+      recovery: row.recovery,
+      recoveredAt: row.recovered_at,
+      recoveredBy: row.recovered_by,
+    }),
+  );
 
 function outcomeParams(opId: string, outcome: OperationOutcome) {
   return {
@@ -314,7 +425,7 @@ class SqliteOperationStore implements OperationStore {
 
   get(opId: string): Operation | undefined {
     const row = this.statements.get.get(opId);
-    return row === undefined ? undefined : parseRow(decodeOperation, row, 'operations');
+    return row === undefined ? undefined : parseRow(OperationRow, row, 'operations');
   }
 
   list(filter: { planId?: string; limit: number }): Operation[] {
@@ -322,7 +433,7 @@ class SqliteOperationStore implements OperationStore {
       filter.planId === undefined
         ? this.statements.list.all(filter.limit)
         : this.statements.listByPlan.all(filter.planId, filter.limit);
-    return rows.map((row) => parseRow(decodeOperation, row, 'operations'));
+    return rows.map((row) => parseRow(OperationRow, row, 'operations'));
   }
 
   unresolved(sandboxPath?: string): Operation[] {
@@ -330,9 +441,37 @@ class SqliteOperationStore implements OperationStore {
       sandboxPath === undefined
         ? this.statements.unresolvedAll.all()
         : this.statements.unresolved.all(sandboxPath);
-    return rows.map((row) => parseRow(decodeOperation, row, 'operations'));
+    return rows.map((row) => parseRow(OperationRow, row, 'operations'));
   }
 }
+
+const DecisionRow = z
+  .object({
+    decision_id: z.string(),
+    plan_id: z.string(),
+    seq: z.number().int(),
+    checkpoint_id: z.string().nullable(),
+    summary: z.string(),
+    state: DecisionState,
+    created_at: z.string(),
+    reverted_at: z.string().nullable(),
+    reverted_by: z.string().nullable(),
+    reactivated_by: z.string().nullable(),
+  })
+  .transform((row) =>
+    Decision.parse({
+      decisionId: row.decision_id,
+      planId: row.plan_id,
+      seq: row.seq,
+      checkpointId: row.checkpoint_id,
+      summary: row.summary,
+      state: row.state,
+      createdAt: row.created_at,
+      revertedAt: row.reverted_at,
+      revertedBy: row.reverted_by,
+      reactivatedBy: row.reactivated_by,
+    }),
+  );
 
 const DECISION_COLUMNS = `decision_id, plan_id, seq, checkpoint_id, summary, state, created_at, reverted_at,
   reverted_by, reactivated_by`;
@@ -377,25 +516,25 @@ class SqliteDecisionStore implements DecisionStore {
   }
 
   insert(decision: Omit<Decision, 'seq'>): Decision {
-    return parseRow(decodeDecision, this.statements.insert.get(decision), 'decisions');
+    return parseRow(DecisionRow, this.statements.insert.get(decision), 'decisions');
   }
 
   get(decisionId: string): Decision | undefined {
     const row = this.statements.get.get(decisionId);
-    return row === undefined ? undefined : parseRow(decodeDecision, row, 'decisions');
+    return row === undefined ? undefined : parseRow(DecisionRow, row, 'decisions');
   }
 
   list(planId: string, filter: { state?: DecisionState }): Decision[] {
     const rows = filter.state
       ? this.statements.listByState.all(planId, filter.state)
       : this.statements.list.all(planId);
-    return rows.map((row) => parseRow(decodeDecision, row, 'decisions'));
+    return rows.map((row) => parseRow(DecisionRow, row, 'decisions'));
   }
 
   activeFrom(planId: string, fromSeq: number): Decision[] {
     return this.statements.activeFrom
       .all(planId, fromSeq)
-      .map((row) => parseRow(decodeDecision, row, 'decisions'));
+      .map((row) => parseRow(DecisionRow, row, 'decisions'));
   }
 
   revertFrom(planId: string, fromSeq: number, at: string, by: string): string[] {
@@ -407,11 +546,11 @@ class SqliteDecisionStore implements DecisionStore {
   }
 
   revertedBy(by: string): Decision[] {
-    return this.statements.revertedBy.all(by).map((row) => parseRow(decodeDecision, row, 'decisions'));
+    return this.statements.revertedBy.all(by).map((row) => parseRow(DecisionRow, row, 'decisions'));
   }
 
   reactivatedBy(by: string): Decision[] {
-    return this.statements.reactivatedBy.all(by).map((row) => parseRow(decodeDecision, row, 'decisions'));
+    return this.statements.reactivatedBy.all(by).map((row) => parseRow(DecisionRow, row, 'decisions'));
   }
 
   reactivate(decisionIds: readonly string[], by: string): string[] {
@@ -435,6 +574,38 @@ class SqliteDecisionStore implements DecisionStore {
     );
   }
 }
+
+const AttemptRow = z
+  .object({
+    attempt_id: z.string(),
+    plan_id: z.string(),
+    tool: z.string(),
+    argv_json: json(z.array(z.string())),
+    exit_code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    elapsed_ms: z.number().int(),
+    outcome: AttemptOutcome,
+    checkpoint_id: z.string().nullable(),
+    rollback_safety_checkpoint_id: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string(),
+  })
+  .transform((row) =>
+    Attempt.parse({
+      attemptId: row.attempt_id,
+      planId: row.plan_id,
+      tool: row.tool,
+      argv: row.argv_json,
+      exitCode: row.exit_code,
+      signal: row.signal,
+      elapsedMs: row.elapsed_ms,
+      outcome: row.outcome,
+      checkpointId: row.checkpoint_id,
+      rollbackSafetyCheckpointId: row.rollback_safety_checkpoint_id,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+    }),
+  );
 
 class SqliteAttemptStore implements AttemptStore {
   private readonly insertStatement;
@@ -466,7 +637,7 @@ class SqliteAttemptStore implements AttemptStore {
     return this.db
       .prepare(sql)
       .all(params)
-      .map((row) => parseRow(decodeAttempt, row, 'attempts'));
+      .map((row) => parseRow(AttemptRow, row, 'attempts'));
   }
 }
 
