@@ -14,7 +14,9 @@ export const attemptFilterFlags = {
   tool: Flags.string({ summary: 'Only attempts of this tool.' }),
   outcome: Flags.string({
     summary: 'Only attempts with this outcome.',
-    options: ['success', 'failed', 'timeout', 'rolled_back'],
+    description:
+      'running: the command runs now; interrupted: the savepoint process running it died before its end was recorded.',
+    options: ['success', 'failed', 'timeout', 'rolled_back', 'running', 'interrupted'],
   }),
   since: Flags.string({ summary: 'Only attempts started since: 90m, 24h, 7d, or an ISO-8601 date/time.' }),
 };
@@ -60,7 +62,7 @@ export default class AttemptsList extends SavepointCommand<AttemptListResult> {
           a.tool,
           a.outcome,
           a.exitCode === null ? (a.signal ?? '-') : String(a.exitCode),
-          `${a.elapsedMs} ms`,
+          a.elapsedMs === null ? '-' : `${a.elapsedMs} ms`,
           a.argv.join(' ').slice(0, 60),
         ]),
       ),
