@@ -2,9 +2,11 @@
  * The `sh` examples of docs/reference/cli.md run top to bottom as one script (as its
  * "Running the examples" section promises), with the built CLI as `savepoint`, in a fresh
  * repository, under `set -eo pipefail`: an example that stops working fails this test.
+ * The complete programs of docs/reference/api.md run with tsx against the built package
+ * (imported as `savepoint`) and print what the page shows, ids, timings and paths aside.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertBuilt, BIN } from './helpers/cli.js';
@@ -39,4 +41,47 @@ describe('docs/reference/cli.md examples', () => {
         rmSync(path.join(parent, name), { recursive: true, force: true });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   }, 180_000);
+});
+
+/** Output with what varies between runs replaced: ULIDs, millisecond figures, temp paths, line breaks. */
+function normalized(output: string): string {
+  return output
+    .replace(/[0-9A-HJKMNP-TV-Z]{26}/g, '<id>')
+    .replace(/\d+ ms/g, '<n> ms')
+    .replace(/\/tmp\/savepoint-api-\w+/g, '<repo>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+describe('docs/reference/api.md examples', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  const doc = readFileSync(path.join(root, 'docs/reference/api.md'), 'utf8');
+  // A complete program (it makes its own repository), then "Output …:", then the output block.
+  const programs = [...doc.matchAll(/^```ts\n((?:(?!^```)[\s\S])*)^```\n\n[^\n]*\n\n```\n([\s\S]*?)^```$/gm)]
+    .map((match) => ({ code: match[1] ?? '', output: match[2] ?? '' }))
+    .filter(({ code }) => code.includes('mkdtempSync'));
+
+  it('has the complete programs it documents', () => {
+    expect(programs.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(programs.map((program, index) => [index + 1, program] as const))(
+    'program %i runs with tsx and prints what the page shows',
+    (_index, { code, output }) => {
+      assertBuilt();
+      const dir = tempDir();
+      mkdirSync(path.join(dir, 'node_modules'));
+      symlinkSync(root, path.join(dir, 'node_modules', 'savepoint'));
+      writeFileSync(path.join(dir, 'example.mts'), code);
+      const run = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['example.mts'], {
+        cwd: dir,
+        env: cleanGitEnv(),
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(normalized(run.stdout)).toBe(normalized(output));
+    },
+    180_000,
+  );
 });
