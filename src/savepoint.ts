@@ -148,9 +148,12 @@ export class Savepoint {
       options.sandbox !== undefined &&
       path.resolve(options.cwd) !== path.resolve(options.sandbox)
     )
-      throw new UsageError('give Savepoint.open either cwd or sandbox (they name the same directory), not both', {
-        details: { cwd: options.cwd, sandbox: options.sandbox },
-      });
+      throw new UsageError(
+        'give Savepoint.open either cwd or sandbox (they name the same directory), not both',
+        {
+          details: { cwd: options.cwd, sandbox: options.sandbox },
+        },
+      );
     const untrackedSizeCap = options.untrackedSizeCap ?? envSizeCap() ?? DEFAULT_UNTRACKED_SIZE_CAP;
     const sandboxes = new GitSandboxProvider();
     const cwd = path.resolve(options.sandbox ?? options.cwd ?? process.cwd());

@@ -7,8 +7,8 @@
 import { constants, hostname } from 'node:os';
 import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { resolveSince } from '../checkpoint/list-filter.js';
-import { UsageError } from '../core/errors.js';
-import type { AttemptQuery, CommandExit, CommandRunner } from '../core/ports.js';
+import { InternalError, UsageError } from '../core/errors.js';
+import type { AttemptQuery, AttemptStore, CommandExit, CommandRunner } from '../core/ports.js';
 import { ownerAlive } from '../core/process.js';
 import type { RollbackService } from '../plan/rollback-service.js';
 import { type Attempt, AttemptOutcome, FinishedAttempt, type FinishedOutcome } from './model.js';
@@ -113,19 +113,19 @@ export class ExecService {
       throw new UsageError(`--timeout must be a number of seconds > 0, got ${request.timeoutMs / 1000}`);
     const plan = this.checkpoints.activePlan(request.planId, 'exec');
     const attemptId = this.deps.ids.next();
-    let startedAt = '';
+    let started: Parameters<AttemptStore['start']>[0] | undefined;
     const start = (checkpointId: string | null) => {
-      startedAt = this.deps.clock.now().toISOString();
-      this.deps.store.attempts.start({
+      started = {
         attemptId,
         planId: plan.planId,
         tool: request.tool,
         argv: [...request.argv],
         checkpointId,
-        startedAt,
+        startedAt: this.deps.clock.now().toISOString(),
         pid: process.pid,
         hostname: hostname(),
-      });
+      };
+      this.deps.store.attempts.start(started);
     };
     // The running attempt row is written in the checkpoint's own transaction: from then on
     // it pins that checkpoint against retention (other processes may checkpoint meanwhile).
@@ -185,17 +185,8 @@ export class ExecService {
     };
     this.deps.store.attempts.finish(attemptId, end);
     if (rollbackError !== undefined) throw rollbackError;
-    const attempt: FinishedAttempt = {
-      attemptId,
-      planId: plan.planId,
-      tool: request.tool,
-      argv: [...request.argv],
-      checkpointId,
-      startedAt,
-      pid: process.pid,
-      hostname: hostname(),
-      ...end,
-    };
+    if (!started) throw new InternalError(`attempt ${attemptId} ran without being recorded`);
+    const attempt: FinishedAttempt = { ...started, ...end };
     return { ...attempt, timedOut: run.timedOut, processExitCode: attemptExitCode(run) };
   }
 
