@@ -13,7 +13,7 @@ import { assertBuilt, BIN } from './helpers/cli.js';
 import { cleanGitEnv, makeRepo, tempDir } from './helpers/repo.js';
 
 /** The bodies of the ```sh blocks of a Markdown file, in order. */
-export function shellBlocks(markdown: string): string[] {
+function shellBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
 }
 
