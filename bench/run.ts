@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { loadSavepoint, machineInfo, ROOT } from './lib/env.js';
 import { type GeneratedRepo, generateRepo } from './lib/repo.js';
+import { checkRows } from './lib/report.js';
 import {
   checkpointCreate,
   cli,
@@ -21,7 +22,6 @@ import {
   rollback,
   type ScenarioContext,
   type ScenarioResult,
-  type TargetCheck,
 } from './scenarios.js';
 
 const TIERS: Record<string, number> = { '1k': 1_000, '10k': 10_000, '100k': 100_000 };
@@ -62,36 +62,17 @@ function options() {
   return { tiers, scenarios: new Set(scenarios), runs, checkpoints, out: values.out, keep: values.keep };
 }
 
-function formatMeasured(check: TargetCheck): string {
-  if (check.unit === 'ms') return `${check.measured} ms`;
-  if (check.unit === 'bytes') return `${(check.measured / 1024).toFixed(1)} KiB`;
-  return `${check.measured}×`;
-}
-
 function render(results: readonly ScenarioResult[]): string {
   const table = new Table({
     head: ['#', 'scenario', 'tier', 'savepoint / baseline (median ms)', 'check', 'target', 'measured', ''],
     style: { head: [], border: [] },
   });
-  for (const result of results) {
-    const names = Object.keys(result.series);
-    const medians = names
+  const medians = (result: ScenarioResult) =>
+    Object.entries(result.series)
       .slice(0, 4)
-      .map((name) => `${name}: ${result.series[name]?.medianMs}`)
+      .map(([name, series]) => `${name}: ${series.medianMs}`)
       .join('\n');
-    result.checks.forEach((check, i) => {
-      table.push([
-        i === 0 ? String(result.scenario) : '',
-        i === 0 ? result.title : '',
-        i === 0 ? result.tier : '',
-        i === 0 ? medians : '',
-        check.what,
-        check.target,
-        formatMeasured(check),
-        check.pass ? 'pass' : 'FAIL',
-      ]);
-    });
-  }
+  table.push(...checkRows(results, medians, 'FAIL'));
   return table.toString();
 }
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MachineInfo } from './lib/env.js';
-import type { ScenarioResult, TargetCheck } from './scenarios.js';
+import { checkRows } from './lib/report.js';
+import type { ScenarioResult } from './scenarios.js';
 
 interface Report {
   startedAt: string;
@@ -15,12 +16,6 @@ interface Report {
   options: { runs: number; tiers: string[]; checkpoints: number };
   machine: MachineInfo & { loadAverageAtEnd: number[] };
   results: ScenarioResult[];
-}
-
-function measured(check: TargetCheck): string {
-  if (check.unit === 'ms') return `${check.measured} ms`;
-  if (check.unit === 'bytes') return `${(check.measured / 1024).toFixed(0)} KiB`;
-  return `${check.measured}×`;
 }
 
 const files = process.argv.slice(2);
@@ -39,24 +34,16 @@ for (const [i, report] of reports.entries()) {
 }
 console.log('| # | scenario | tier | medians (ms) | check | target | measured | |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const result of reports.flatMap((r) => r.results)) {
-  const medians = Object.entries(result.series)
-    .map(([name, s]) => `${name} ${s.medianMs}`)
+const medians = (result: ScenarioResult) =>
+  Object.entries(result.series)
+    .map(([name, series]) => `${name} ${series.medianMs}`)
     .join('<br>');
-  result.checks.forEach((check, i) => {
-    const cells = [
-      i === 0 ? String(result.scenario) : '',
-      i === 0 ? result.title : '',
-      i === 0 ? result.tier : '',
-      i === 0 ? medians : '',
-      check.what,
-      check.target,
-      measured(check),
-      check.pass ? 'pass' : '**FAIL**',
-    ];
-    console.log(`| ${cells.join(' | ')} |`);
-  });
-}
+for (const cells of checkRows(
+  reports.flatMap((r) => r.results),
+  medians,
+  '**FAIL**',
+))
+  console.log(`| ${cells.join(' | ')} |`);
 const extras = reports.flatMap((r) => r.results).filter((r) => r.extra);
 if (extras.length > 0) {
   console.log('\nOther figures:\n');

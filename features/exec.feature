@@ -40,6 +40,12 @@ Feature: Transactional tool calls with savepoint exec
     And the JSON "rollbackSafetyCheckpointId" is a ULID
     And the sandbox is unchanged
 
+  Scenario: everything after the first -- is the command's own argv, untouched
+    When I run "savepoint exec --plan <plan> --tool Bash -- node -e 'require(`fs`).writeFileSync(`args.txt`, process.argv.slice(1).join(`|`))' -- --plan x --json --"
+    Then the run succeeds
+    And the file "args.txt" has the content "--plan|x|--json|--"
+    And stdout does not contain "attemptId"
+
   Scenario: a command that outlives --timeout is killed, exits 124 and is rolled back
     When I note the state of the sandbox
     And I run "savepoint exec --plan <plan> --tool Slow --timeout 0.5 --rollback-on-failure --json -- node -e 'require(`fs`).writeFileSync(`partial.txt`, `p`); setTimeout(() => {}, 60000)'"

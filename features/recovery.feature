@@ -82,3 +82,13 @@ Feature: Crash recovery
     When I run "savepoint recover --json"
     Then the run succeeds
     And the JSON "operations" has 0 items
+
+  Scenario Outline: ops show of an operation that does not exist (<output>)
+    When I run "savepoint ops show 01JD3Q6Z5K8M2N4P6R8T0V2X4Y" <output>
+    Then it fails with exit code 3 and error code "OPERATION_NOT_FOUND"
+    And the error message contains "01JD3Q6Z5K8M2N4P6R8T0V2X4Y"
+
+    Examples:
+      | output        |
+      | in human mode |
+      | with --json   |

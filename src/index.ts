@@ -103,7 +103,7 @@ export {
   nearestRank,
   TIMEOUT_EXIT_CODE,
 } from './exec/exec-service.js';
-export { Attempt, AttemptOutcome } from './exec/model.js';
+export { Attempt, AttemptOutcome, FinishedAttempt, FinishedOutcome } from './exec/model.js';
 export type { DoctorProblem, DoctorReport, ProblemKind } from './ledger/doctor-service.js';
 export { DoctorProblemsError, OperationInterruptedError, OperationNotFoundError } from './ledger/errors.js';
 export { DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';

@@ -31,6 +31,11 @@ import { SqliteStore } from './store/sqlite-store.js';
 export interface SavepointOptions {
   /** A directory inside the repository whose database to use (default: the current directory). */
   cwd?: string;
+  /**
+   * The sandbox (worktree) the agent works on: the same as `cwd` (its repository's database,
+   * and the default sandbox of `plans.create` and `undo`), named for what it is. Give one of the two.
+   */
+  sandbox?: string;
   /** Database file; overrides the repository's `<git-common-dir>/savepoint/state.db`. */
   db?: string;
   /** Time source (tests pin it). */
@@ -129,17 +134,29 @@ export class Savepoint {
   }
 
   /**
-   * Opens the database of the repository containing `cwd` (or `db`), creating and migrating
-   * it on first use.
+   * Opens the database of the repository containing `cwd` or `sandbox` (or `db`), creating
+   * and migrating it on first use.
    *
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): no `db` and `cwd` is not in a git worktree
    * @throws {StoreIntegrityError} `STORE_FOREIGN` / `STORE_TOO_NEW` (exit 9)
-   * @throws {UsageError} `USAGE` (exit 2): bad `SAVEPOINT_WAIT` or `SAVEPOINT_UNTRACKED_SIZE_CAP`
+   * @throws {UsageError} `USAGE` (exit 2): bad `SAVEPOINT_WAIT` or `SAVEPOINT_UNTRACKED_SIZE_CAP`;
+   *   `cwd` and `sandbox` both given and different
    */
   static async open(options: SavepointOptions = {}): Promise<Savepoint> {
+    if (
+      options.cwd !== undefined &&
+      options.sandbox !== undefined &&
+      path.resolve(options.cwd) !== path.resolve(options.sandbox)
+    )
+      throw new UsageError(
+        'give Savepoint.open either cwd or sandbox (they name the same directory), not both',
+        {
+          details: { cwd: options.cwd, sandbox: options.sandbox },
+        },
+      );
     const untrackedSizeCap = options.untrackedSizeCap ?? envSizeCap() ?? DEFAULT_UNTRACKED_SIZE_CAP;
     const sandboxes = new GitSandboxProvider();
-    const cwd = path.resolve(options.cwd ?? process.cwd());
+    const cwd = path.resolve(options.sandbox ?? options.cwd ?? process.cwd());
     const dbPath = options.db
       ? path.resolve(cwd, options.db)
       : SqliteStore.defaultPath((await sandboxes.open(cwd)).commonDir);

@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
-import { SandboxInvalidError } from '../src/core/errors.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { SandboxInvalidError, UsageError } from '../src/core/errors.js';
 import {
   DecisionNotActiveError,
   DecisionNotFoundError,
@@ -305,10 +305,19 @@ describe('undo', () => {
 });
 
 describe('an agent loop through the library', () => {
+  it('Savepoint.open takes the sandbox as cwd or sandbox, not two different directories', async () => {
+    const repo = makeRepo();
+    const same = await Savepoint.open({ cwd: repo, sandbox: `${repo}/.` });
+    same.close();
+    await expectError(Savepoint.open({ cwd: tempDir(), sandbox: repo }), UsageError, 'USAGE', 2);
+  });
+
   it('20 checkpointed tool calls, 5 decisions, the 3rd reverted: sandbox, decisions and retention as expected', async () => {
     const repo = makeRepo({ 'work.txt': 'start\n' });
-    const sp = await openSavepoint(repo);
-    const { plan } = await sp.plans.create({ sandbox: repo, policy: { retention: { max: 6 } } });
+    // Only the documented entry point: open on the sandbox; plans.create defaults to it.
+    const sp = await Savepoint.open({ sandbox: repo });
+    onTestFinished(() => sp.close());
+    const { plan } = await sp.plans.create({ policy: { retention: { max: 6 } } });
     const planId = plan.planId;
     const decisions: Decision[] = [];
     const before: Record<number, ReturnType<typeof repoState>> = {};

@@ -3,14 +3,18 @@
  * and real child processes (`node -e`): outcomes, exit codes, rollback on failure, timeout,
  * skip-declared tools, and the attempt log (list filters, stats).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import { CommandNotStartedError } from '../src/exec/errors.js';
 import { attemptExitCode, nearestRank } from '../src/exec/exec-service.js';
 import { PlanNotFoundError } from '../src/plan/errors.js';
-import { git, makeRepo, writeFiles } from './helpers/repo.js';
+import { assertBuilt, type CliRun, finished, startCli } from './helpers/cli.js';
+import { repoState } from './helpers/fs-snapshot.js';
+import { git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint } from './helpers/savepoint.js';
 
 const node = (script: string) => [process.execPath, '-e', script];
@@ -175,6 +179,96 @@ describe('attempts and retention', () => {
     expect(sp.checkpoints.list(planId).map((c) => c.checkpointId)).not.toContain(first.checkpointId);
     const [stored] = sp.attempts.list({ planId });
     expect(stored).toMatchObject({ attemptId: first.attemptId, checkpointId: null, outcome: 'success' });
+  });
+});
+
+describe('a running attempt', () => {
+  it('is recorded running while its command runs, and pins its pre-call checkpoint against retention', async () => {
+    const { repo, sp, planId } = await setUp({ retention: { max: 2 } });
+    writeFiles(repo, { 'work.txt': 'before the call\n' });
+    const before = repoState(repo);
+    const started = path.join(tempDir(), 'started');
+    const go = path.join(tempDir(), 'go');
+    const call = sp.exec({
+      planId,
+      tool: 'Codemod',
+      rollbackOnFailure: true,
+      argv: node(`const fs = require("fs");
+        fs.writeFileSync(${JSON.stringify(started)}, "");
+        const wait = () => fs.existsSync(${JSON.stringify(go)}) ? process.exit(1) : setTimeout(wait, 20);
+        wait();`),
+    });
+    while (!existsSync(started)) await sleep(20);
+    const [running] = sp.attempts.list({ planId });
+    expect(running).toMatchObject({
+      outcome: 'running',
+      exitCode: null,
+      elapsedMs: null,
+      finishedAt: null,
+      pid: process.pid,
+      hostname: hostname(),
+    });
+    expect(sp.attempts.list({ planId, outcome: 'running' })).toHaveLength(1);
+    const preCall = running?.checkpointId;
+    // Meanwhile other savepoint calls checkpoint 4 times: retention 2 keeps the pinned one too.
+    for (const n of [1, 2, 3, 4]) {
+      writeFiles(repo, { 'work.txt': `meanwhile ${n}\n` });
+      await sp.checkpoints.create(planId);
+    }
+    const kept = sp.checkpoints.list(planId).map((c) => c.checkpointId);
+    expect(kept).toContain(preCall);
+    expect(kept).toHaveLength(3);
+    expect(sp.checkpoints.pinned(planId)).toEqual(new Set([preCall]));
+    writeFileSync(go, '');
+    const result = await call;
+    expect(result).toMatchObject({ outcome: 'rolled_back', exitCode: 1, checkpointId: preCall });
+    expect(repoState(repo)).toEqual(before);
+    // Finished: the attempt pins nothing (retention now keeps it as the rollback's target).
+    expect(sp.checkpoints.pinned(planId).size).toBe(0);
+  });
+
+  it('is reported interrupted when the savepoint process running it was killed; it pins nothing then', async () => {
+    assertBuilt();
+    const { repo, sp, planId } = await setUp();
+    const pidFile = path.join(tempDir(), 'pid');
+    const child = startCli(repo, [
+      'exec',
+      '--plan',
+      planId,
+      '--tool',
+      'Slow',
+      '--',
+      process.execPath,
+      '-e',
+      `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60000)`,
+    ]);
+    const ended = finished(child);
+    let exited: CliRun | undefined;
+    void ended.then((run) => (exited = run));
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') {
+      if (exited) throw new Error(`savepoint exec ended early: ${JSON.stringify(exited)}`);
+      await sleep(20);
+    }
+    expect(sp.attempts.list({ planId }).map((a) => a.outcome)).toEqual(['running']);
+    child.kill('SIGKILL');
+    // The command holds the pipes savepoint had: end it too before waiting for them to close.
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    expect((await ended).signal).toBe('SIGKILL');
+    const [attempt] = sp.attempts.list({ planId });
+    expect(attempt).toMatchObject({
+      outcome: 'interrupted',
+      exitCode: null,
+      elapsedMs: null,
+      finishedAt: null,
+    });
+    expect(sp.attempts.list({ outcome: 'interrupted' }).map((a) => a.attemptId)).toEqual([
+      attempt?.attemptId,
+    ]);
+    expect(sp.attempts.list({ outcome: 'running' })).toEqual([]);
+    expect(sp.attempts.stats({ planId })).toEqual([]);
+    expect(sp.checkpoints.pinned(planId).size).toBe(0);
+    // Not a ledger operation: nothing to recover, the next call runs.
+    expect((await sp.exec({ planId, tool: 'Slow', argv: node('') })).outcome).toBe('success');
   });
 });
 

@@ -13,7 +13,7 @@ import { StoreIntegrityError } from '../src/core/errors.js';
 import { ActivePlanExistsError } from '../src/plan/errors.js';
 import { type Plan, PlanPolicy } from '../src/plan/model.js';
 import { APPLICATION_ID, defaultDatabasePath } from '../src/store/database.js';
-import { SCHEMA_VERSION } from '../src/store/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { tempDir } from './helpers/repo.js';
 import { expectError } from './helpers/savepoint.js';
@@ -127,6 +127,43 @@ describe('opening a new database', () => {
     second.close();
     expect(pragmas(file).userVersion).toBe(SCHEMA_VERSION);
     expect(pragmas(file).applicationId).toBe(APPLICATION_ID);
+  });
+
+  it('upgrades a schema-6 database: its finished attempts keep every field, with pid 0 and no host', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const raw = new Database(file);
+    raw.pragma('foreign_keys = ON');
+    for (const migration of MIGRATIONS.slice(0, 6)) raw.exec(migration);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 6');
+    raw.exec(`INSERT INTO plans (plan_id, sandbox_path, git_dir, repository_id, state, created_at, updated_at)
+      VALUES ('01ARZ3NDEKTSV4RRFFQ69G5FAV', '/r', '/r/.git', 'r', 'active', '${T0}', '${T0}')`);
+    raw.exec(`INSERT INTO attempts (attempt_id, plan_id, tool, argv_json, exit_code, signal, elapsed_ms, outcome,
+      checkpoint_id, rollback_safety_checkpoint_id, started_at, finished_at)
+      VALUES ('01ARZ3NDEKTSV4RRFFQ69G5FAW', '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'Bash', '["npm","test"]', 1, NULL, 1500,
+      'failed', NULL, NULL, '${T0}', '${T1}')`);
+    raw.close();
+    const store = openStore(file);
+    expect(store.attempts.list({})).toEqual([
+      {
+        attemptId: '01ARZ3NDEKTSV4RRFFQ69G5FAW',
+        planId: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        tool: 'Bash',
+        argv: ['npm', 'test'],
+        exitCode: 1,
+        signal: null,
+        elapsedMs: 1500,
+        outcome: 'failed',
+        checkpointId: null,
+        rollbackSafetyCheckpointId: null,
+        startedAt: T0,
+        finishedAt: T1,
+        pid: 0,
+        hostname: '',
+      },
+    ]);
+    expect(pragmas(file).userVersion).toBe(SCHEMA_VERSION);
+    expect(store.integrityProblems()).toEqual([]);
   });
 
   it('accepts an empty file (an empty SQLite database) and initializes it', () => {

@@ -204,7 +204,9 @@ export class SavepointWorld extends World {
     });
     if (result.error) throw result.error;
     if (result.signal) throw new Error(`${expandedLine} was killed by ${result.signal}\n${result.stderr}`);
-    const jsonMode = args.includes('--json');
+    // savepoint's own --json: before a `--` (after it, the args are exec's command's).
+    const ownArgs = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+    const jsonMode = ownArgs.includes('--json');
     let json: unknown;
     let jsonError: string | undefined;
     if (jsonMode) {

@@ -16,6 +16,7 @@ import type {
   Store,
   TreeDelta,
 } from '../core/ports.js';
+import { ownerAlive } from '../core/process.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
@@ -161,7 +162,9 @@ export class CheckpointService {
    * the checkpoints of the plan's active decisions, and of the decisions reverted by the
    * plan's latest rollback (a correction `savepoint undo` would re-activate them) or by the
    * rollback that latest rollback undid (an undo in flight: its safety checkpoint is already
-   * the latest while it re-activates them). A decision reverted by an older rollback pins
+   * the latest while it re-activates them); and the pre-call checkpoints of the plan's running
+   * `savepoint exec` attempts whose savepoint process is alive (`--rollback-on-failure` may
+   * still need them). A decision reverted by an older rollback pins
    * nothing; when its checkpoint is pruned, its `checkpointId` becomes null (`ON DELETE SET
    * NULL`). Reads only the pinning rows and the latest safety row (indexed): O(pinned).
    */
@@ -173,7 +176,12 @@ export class CheckpointService {
     const undoable = latestSafety
       ? [latestSafety.checkpointId, latestSafety.metadata.rollbackTarget ?? '']
       : [];
-    return new Set(this.deps.store.decisions.pinnedCheckpoints(planId, undoable));
+    const pinned = new Set(this.deps.store.decisions.pinnedCheckpoints(planId, undoable));
+    // A running `savepoint exec` may still roll back to its pre-call checkpoint.
+    for (const attempt of this.deps.store.attempts.running(planId))
+      if (attempt.checkpointId !== null && ownerAlive(attempt.pid, attempt.hostname))
+        pinned.add(attempt.checkpointId);
+    return pinned;
   }
 
   /**
@@ -219,7 +227,9 @@ export class CheckpointService {
    * With `tool`, the plan policy's tool declarations are consulted first: a `skip`
    * declaration returns `{ skipped: true }` without scanning anything, unless `force`.
    * A new checkpoint row is followed by auto-prune (retention, DESIGN §4 step 6) in the same
-   * transaction; the pruned refs are deleted after it commits.
+   * transaction; the pruned refs are deleted after it commits. `hooks.after` runs inside that
+   * transaction with the recorded (or reused) checkpoint (e.g. `exec` inserts its attempt row
+   * there, so the checkpoint is pinned before retention can see it); not for a skipped tool.
    *
    * @throws {MetadataInvalidError} `METADATA_INVALID` (exit 2): reason, tool, phase, resource or meta break a limit
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (exit 3)
@@ -231,9 +241,21 @@ export class CheckpointService {
    * @throws {BusyError} `BUSY` (exit 6): another savepoint process holds the sandbox lock
    * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (exit 7): run `savepoint recover` first
    */
-  async create(planId: string, request?: CheckpointRequest & { tool?: undefined }): Promise<CheckpointTaken>;
-  async create(planId: string, request: CheckpointRequest): Promise<CheckpointCreateOutcome>;
-  async create(planId: string, request: CheckpointRequest = {}): Promise<CheckpointCreateOutcome> {
+  async create(
+    planId: string,
+    request?: CheckpointRequest & { tool?: undefined },
+    hooks?: Pick<RecordHooks, 'after'>,
+  ): Promise<CheckpointTaken>;
+  async create(
+    planId: string,
+    request: CheckpointRequest,
+    hooks?: Pick<RecordHooks, 'after'>,
+  ): Promise<CheckpointCreateOutcome>;
+  async create(
+    planId: string,
+    request: CheckpointRequest = {},
+    hooks: Pick<RecordHooks, 'after'> = {},
+  ): Promise<CheckpointCreateOutcome> {
     const { force, ...annotations } = request;
     validateAnnotations(annotations);
     const plan = this.activePlan(planId, 'checkpoint');
@@ -270,6 +292,7 @@ export class CheckpointService {
           metadata.meta = { ...request.meta };
         const result = await this.record(current, sandbox, scan, metadata, {
           force: force ?? false,
+          hooks,
           type: request.type ?? current.policy.defaultType,
           ...(request.resourceId === undefined ? {} : { resourceId: request.resourceId }),
         });

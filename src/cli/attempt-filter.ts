@@ -11,6 +11,8 @@ export const attemptFilterFlags = {
   tool: Flags.string({ summary: 'Only attempts of this tool.' }),
   outcome: Flags.string({
     summary: 'Only attempts with this outcome.',
+    description:
+      'running: the command runs now; interrupted: the savepoint process running it died before its end was recorded.',
     options: [...ATTEMPT_OUTCOMES],
   }),
   since: Flags.string({ summary: 'Only attempts started since: 90m, 24h, 7d, or an ISO-8601 date/time.' }),

@@ -20,7 +20,7 @@ import type { CorrectionReport, UndoReport } from '../decision/correction-servic
 import type { DecisionRecorded } from '../decision/decision-service.js';
 import { Decision } from '../decision/model.js';
 import type { AttemptStatsRow, ExecResult } from '../exec/exec-service.js';
-import { Attempt, AttemptOutcome } from '../exec/model.js';
+import { Attempt, FinishedAttempt, FinishedOutcome } from '../exec/model.js';
 import type { DoctorReport } from '../ledger/doctor-service.js';
 import { Operation, OperationState, Recovery } from '../ledger/model.js';
 import type { OperationView } from '../ledger/ops-service.js';
@@ -245,7 +245,7 @@ export const ErrorEnvelope = z.object({
 });
 
 /** `exec`: the attempt record, whether `--timeout` killed the command, and the exit code savepoint ends with. */
-const ExecResultSchema = Attempt.extend({
+const ExecResultSchema = FinishedAttempt.extend({
   timedOut: z.boolean(),
   processExitCode: z.number().int(),
 }).strict();
@@ -256,7 +256,7 @@ const AttemptListResult = z.object({ attempts: z.array(Attempt) }).strict();
 const AttemptStatsRowSchema = z
   .object({
     tool: z.string(),
-    outcome: AttemptOutcome,
+    outcome: FinishedOutcome,
     count: z.number().int().positive(),
     meanMs: z.number().int().nonnegative(),
     p95Ms: z.number().int().nonnegative(),

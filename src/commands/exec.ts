@@ -18,6 +18,8 @@ Exit code: the command's own; 128 + the signal number when a signal killed it; 1
     '<%= config.bin %> <%= command.id %> --plan 01JD3Q6Z5K8M2N4P6R8T0V2X4Y --tool Codemod --rollback-on-failure --timeout 60 --json -- npx jscodeshift -t t.js src',
   ];
 
+  // Only savepoint's flags are parsed: everything after the first `--` is the command's argv,
+  // untouched (it may itself hold `--`, `--plan` or `--json`). See `run`.
   static override strict = false;
 
   static override flags = {
@@ -38,8 +40,9 @@ Exit code: the command's own; 128 + the signal number when a signal killed it; 1
   };
 
   async run(): Promise<ExecResult> {
-    const { flags, argv } = await this.parse(Exec);
-    const command = argv as string[];
+    const separator = this.argv.indexOf('--');
+    const command = separator < 0 ? [] : this.argv.slice(separator + 1);
+    const { flags } = await this.parse(Exec, separator < 0 ? this.argv : this.argv.slice(0, separator));
     if (command.length === 0)
       throw new UsageError('exec needs a command after --: savepoint exec --plan P --tool T -- cmd args…');
     let timeoutMs: number | undefined;

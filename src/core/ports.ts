@@ -6,7 +6,7 @@
 import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import type { Checkpoint, CheckpointKind } from '../checkpoint/model.js';
 import type { Decision, DecisionState } from '../decision/model.js';
-import type { Attempt, AttemptOutcome } from '../exec/model.js';
+import type { Attempt, AttemptOutcome, FinishedOutcome } from '../exec/model.js';
 import type { Operation, OperationError, OperationStatus, Recovery } from '../ledger/model.js';
 import type { Plan, PlanPolicy, PlanState } from '../plan/model.js';
 
@@ -319,16 +319,44 @@ export interface DecisionStore {
 export interface AttemptQuery {
   planId?: string;
   tool?: string;
-  outcome?: AttemptOutcome;
+  /** A stored outcome: `interrupted` is derived by services from `running` rows. */
+  outcome?: Exclude<AttemptOutcome, 'interrupted'>;
   /** `startedAt >= since`, ISO-8601 UTC. */
   since?: string;
 }
 
-/** Attempt rows: the log of `savepoint exec`. */
+/** How a running attempt ended, as {@link AttemptStore.finish} records it. */
+export type AttemptEnd = Pick<Attempt, 'exitCode' | 'signal' | 'rollbackSafetyCheckpointId'> & {
+  elapsedMs: number;
+  outcome: FinishedOutcome;
+  finishedAt: string;
+};
+
+/**
+ * Attempt rows: the log of `savepoint exec`. A row is inserted `running` when the command
+ * starts and finished when it ends; the stored outcome of a row whose savepoint process died
+ * stays `running` (services derive `interrupted`).
+ */
 export interface AttemptStore {
-  insert(attempt: Attempt): void;
-  /** Matching attempts, oldest first (by `startedAt`, then id). */
+  /** Inserts a `running` attempt (no end fields). */
+  start(
+    attempt: Omit<
+      Attempt,
+      'outcome' | 'exitCode' | 'signal' | 'elapsedMs' | 'finishedAt' | 'rollbackSafetyCheckpointId'
+    >,
+  ): void;
+  /**
+   * Records the end of a `running` attempt (compare-and-set on `running`).
+   *
+   * @throws {InternalError} `INTERNAL` when the attempt is not running
+   */
+  finish(attemptId: string, end: AttemptEnd): void;
+  /** Deletes a `running` attempt whose command could not be started. */
+  discard(attemptId: string): void;
+  /** Matching attempts as stored (`running` for unfinished ones), oldest first (by `startedAt`, then id). */
   list(query: AttemptQuery): Attempt[];
+  /** The plan's `running` attempts that have a checkpoint, with the process running each. */
+  running(planId: string): Pick<Attempt, 'attemptId' | 'checkpointId' | 'pid' | 'hostname'>[];
 }
 
 /** How a command run by {@link CommandRunner} ended. */

@@ -4,14 +4,14 @@
  * with `rollbackOnFailure` roll the sandbox back to the pre-call checkpoint on failure.
  * Also reads the attempt log back (`attempts list`, `attempts stats`).
  */
-import { constants } from 'node:os';
+import { constants, hostname } from 'node:os';
 import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { resolveSince } from '../checkpoint/list-filter.js';
-import { UsageError } from '../core/errors.js';
-import type { AttemptQuery, CommandExit, CommandRunner } from '../core/ports.js';
+import { InternalError, UsageError } from '../core/errors.js';
+import type { AttemptQuery, AttemptStore, CommandExit, CommandRunner } from '../core/ports.js';
+import { ownerAlive } from '../core/process.js';
 import type { RollbackService } from '../plan/rollback-service.js';
-import type { Attempt, AttemptOutcome } from './model.js';
-import { ATTEMPT_OUTCOMES } from './outcomes.js';
+import { type Attempt, AttemptOutcome, FinishedAttempt, type FinishedOutcome } from './model.js';
 
 /** Wait between SIGTERM and SIGKILL when a command outlives its timeout, ms. */
 export const KILL_GRACE_MS = 2_000;
@@ -46,7 +46,7 @@ export interface AttemptListFilter {
 /** Count and elapsed-time figures of the attempts of one tool with one outcome. */
 export interface AttemptStatsRow {
   tool: string;
-  outcome: AttemptOutcome;
+  outcome: FinishedOutcome;
   count: number;
   /** Mean elapsed time, ms, rounded. */
   meanMs: number;
@@ -73,7 +73,7 @@ export function nearestRank(values: readonly number[], p: number): number {
 }
 
 /** An attempt, whether savepoint's timeout killed the command, and the exit code `savepoint exec` ends with for it. */
-export type ExecResult = Attempt & { timedOut: boolean; processExitCode: number };
+export type ExecResult = FinishedAttempt & { timedOut: boolean; processExitCode: number };
 
 export class ExecService {
   constructor(
@@ -85,11 +85,14 @@ export class ExecService {
 
   /**
    * Runs one tool call of an active plan. Order: the plan must be active; a checkpoint is
-   * taken (or reused when nothing changed) unless the plan declares `tool` as `skip`; the
-   * command runs in the plan's sandbox with stdio passed through, with NO savepoint lock held
-   * (other savepoint commands may run meanwhile); with `rollbackOnFailure` and a failure
-   * (non-zero exit, signal, timeout) the sandbox is rolled back to that checkpoint as a
-   * `rollback` ledger operation (undoable with `savepoint undo`); then the attempt is recorded.
+   * taken (or reused when nothing changed) unless the plan declares `tool` as `skip`, and the
+   * attempt is recorded `running` in that checkpoint's transaction (with this process's pid
+   * and host: a savepoint killed from here on leaves it, reported `interrupted`; while it runs
+   * it pins the checkpoint against retention); the command runs in the plan's sandbox with
+   * stdio passed through, with NO savepoint lock held (other savepoint commands, the tool's own
+   * checkpoints included, may run meanwhile); with `rollbackOnFailure` and a failure (non-zero
+   * exit, signal, timeout) the sandbox is rolled back to that checkpoint as a `rollback`
+   * ledger operation (undoable with `savepoint undo`); then the attempt's end is recorded.
    *
    * A tool declared `skip` with `rollbackOnFailure` is refused before anything runs: there
    * would be no checkpoint to roll back to.
@@ -109,10 +112,28 @@ export class ExecService {
     if (request.timeoutMs !== undefined && !(Number.isFinite(request.timeoutMs) && request.timeoutMs > 0))
       throw new UsageError(`--timeout must be a number of seconds > 0, got ${request.timeoutMs / 1000}`);
     const plan = this.checkpoints.activePlan(request.planId, 'exec');
-    const taken = await this.checkpoints.create(plan.planId, {
-      tool: request.tool,
-      reason: `before exec ${request.tool}`,
-    });
+    const attemptId = this.deps.ids.next();
+    let started: Parameters<AttemptStore['start']>[0] | undefined;
+    const start = (checkpointId: string | null) => {
+      started = {
+        attemptId,
+        planId: plan.planId,
+        tool: request.tool,
+        argv: [...request.argv],
+        checkpointId,
+        startedAt: this.deps.clock.now().toISOString(),
+        pid: process.pid,
+        hostname: hostname(),
+      };
+      this.deps.store.attempts.start(started);
+    };
+    // The running attempt row is written in the checkpoint's own transaction: from then on
+    // it pins that checkpoint against retention (other processes may checkpoint meanwhile).
+    const taken = await this.checkpoints.create(
+      plan.planId,
+      { tool: request.tool, reason: `before exec ${request.tool}` },
+      { after: (checkpoint) => start(checkpoint.checkpointId) },
+    );
     if (taken.skipped && request.rollbackOnFailure) {
       throw new UsageError(
         `the plan declares tool "${request.tool}" as skip (pattern "${taken.pattern}"): no checkpoint is taken, so --rollback-on-failure has nothing to roll back to`,
@@ -122,17 +143,23 @@ export class ExecService {
         },
       );
     }
+    if (taken.skipped) start(null);
     const checkpointId = taken.skipped ? null : taken.checkpoint.checkpointId;
-    const startedAt = this.deps.clock.now().toISOString();
-    const run = await this.runner.run(request.argv, {
-      cwd: plan.sandboxPath,
-      killGraceMs: KILL_GRACE_MS,
-      stdout: request.stdoutToStderr ? 'stderr' : 'stdout',
-      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-    });
-    const finishedAt = this.deps.clock.now().toISOString();
+    let run: CommandExit;
+    try {
+      run = await this.runner.run(request.argv, {
+        cwd: plan.sandboxPath,
+        killGraceMs: KILL_GRACE_MS,
+        stdout: request.stdoutToStderr ? 'stderr' : 'stdout',
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+      });
+    } catch (error) {
+      // Not started (not found, not executable): not an attempt; take the row back.
+      this.deps.store.attempts.discard(attemptId);
+      throw error;
+    }
     const failed = run.timedOut || run.exitCode !== 0;
-    let outcome: AttemptOutcome = run.timedOut ? 'timeout' : failed ? 'failed' : 'success';
+    let outcome: FinishedOutcome = run.timedOut ? 'timeout' : failed ? 'failed' : 'success';
     let rollbackSafetyCheckpointId: string | null = null;
     let rollbackError: unknown;
     if (failed && request.rollbackOnFailure && checkpointId !== null) {
@@ -148,22 +175,18 @@ export class ExecService {
         rollbackError = error;
       }
     }
-    const attempt: Attempt = {
-      attemptId: this.deps.ids.next(),
-      planId: plan.planId,
-      tool: request.tool,
-      argv: [...request.argv],
+    const end = {
       exitCode: run.exitCode,
       signal: run.signal,
       elapsedMs: run.elapsedMs,
       outcome,
-      checkpointId,
       rollbackSafetyCheckpointId,
-      startedAt,
-      finishedAt,
+      finishedAt: this.deps.clock.now().toISOString(),
     };
-    this.deps.store.attempts.insert(attempt);
+    this.deps.store.attempts.finish(attemptId, end);
     if (rollbackError !== undefined) throw rollbackError;
+    if (!started) throw new InternalError(`attempt ${attemptId} ran without being recorded`);
+    const attempt: FinishedAttempt = { ...started, ...end };
     return { ...attempt, timedOut: run.timedOut, processExitCode: attemptExitCode(run) };
   }
 
@@ -173,21 +196,25 @@ export class ExecService {
    * @throws {UsageError} `USAGE` (2): bad `since` or `outcome`
    */
   list(filter: AttemptListFilter = {}): Attempt[] {
-    return this.deps.store.attempts.list(this.query(filter));
+    const { query, outcome } = this.query(filter);
+    const attempts = this.deps.store.attempts.list(query).map(reported);
+    return outcome === undefined ? attempts : attempts.filter((attempt) => attempt.outcome === outcome);
   }
 
   /**
    * Count, mean and p95 (nearest-rank) elapsed ms per tool and outcome, sorted by tool then
-   * outcome, over the attempts matching `filter`.
+   * outcome, over the finished attempts matching `filter` (running and interrupted ones have no elapsed time).
    *
    * @throws {UsageError} `USAGE` (2): bad `since` or `outcome`
    */
   stats(filter: AttemptListFilter = {}): AttemptStatsRow[] {
-    const groups = new Map<string, { tool: string; outcome: AttemptOutcome; elapsed: number[] }>();
+    const groups = new Map<string, { tool: string; outcome: FinishedOutcome; elapsed: number[] }>();
     for (const attempt of this.list(filter)) {
+      const finished = FinishedAttempt.safeParse(attempt);
+      if (!finished.success) continue;
       const key = JSON.stringify([attempt.tool, attempt.outcome]);
-      const group = groups.get(key) ?? { tool: attempt.tool, outcome: attempt.outcome, elapsed: [] };
-      group.elapsed.push(attempt.elapsedMs);
+      const group = groups.get(key) ?? { tool: attempt.tool, outcome: finished.data.outcome, elapsed: [] };
+      group.elapsed.push(finished.data.elapsedMs);
       groups.set(key, group);
     }
     return [...groups.values()]
@@ -201,19 +228,33 @@ export class ExecService {
       }));
   }
 
-  private query(filter: AttemptListFilter): AttemptQuery {
+  /** The store query of `filter`, and the reported outcome to keep (running and interrupted are both stored `running`). */
+  private query(filter: AttemptListFilter): { query: AttemptQuery; outcome?: AttemptOutcome } {
     const query: AttemptQuery = {};
+    let outcome: AttemptOutcome | undefined;
     if (filter.planId !== undefined) query.planId = filter.planId.toUpperCase();
     if (filter.tool !== undefined) query.tool = filter.tool;
     if (filter.outcome !== undefined) {
-      if (!(ATTEMPT_OUTCOMES as readonly string[]).includes(filter.outcome))
+      const parsed = AttemptOutcome.safeParse(filter.outcome);
+      if (!parsed.success)
         throw new UsageError(
-          `--outcome must be one of ${ATTEMPT_OUTCOMES.join(', ')}, got "${filter.outcome}"`,
+          `--outcome must be one of ${AttemptOutcome.options.join(', ')}, got "${filter.outcome}"`,
           { details: { outcome: filter.outcome } },
         );
-      query.outcome = filter.outcome as AttemptOutcome;
+      outcome = parsed.data;
+      query.outcome = outcome === 'interrupted' ? 'running' : outcome;
     }
     if (filter.since !== undefined) query.since = resolveSince(filter.since, this.deps.clock.now());
-    return query;
+    return outcome === undefined ? { query } : { query, outcome };
   }
+}
+
+/**
+ * An attempt as reported: a stored `running` attempt whose savepoint process is gone is
+ * `interrupted` (a process of another host counts as alive: it cannot be checked from here).
+ */
+function reported(attempt: Attempt): Attempt {
+  return attempt.outcome === 'running' && !ownerAlive(attempt.pid, attempt.hostname)
+    ? { ...attempt, outcome: 'interrupted' }
+    : attempt;
 }

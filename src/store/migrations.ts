@@ -131,6 +131,42 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX attempts_tool ON attempts (tool, started_at);
   CREATE INDEX attempts_checkpoint ON attempts (checkpoint_id);
   `,
+  // 7: an attempt is recorded when its command starts (outcome 'running', with the pid and
+  // host of the savepoint process running it) and finished when it ends, so a savepoint killed
+  // meanwhile leaves a row (reported as 'interrupted'), and a running call pins its pre-call
+  // checkpoint against retention. SQLite cannot alter a CHECK: the table is rebuilt.
+  `
+  CREATE TABLE attempts_v7 (
+    attempt_id    TEXT PRIMARY KEY,
+    plan_id       TEXT NOT NULL REFERENCES plans (plan_id),
+    tool          TEXT NOT NULL,
+    argv_json     TEXT NOT NULL,
+    exit_code     INTEGER,
+    signal        TEXT,
+    elapsed_ms    INTEGER CHECK (elapsed_ms >= 0),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('running', 'success', 'failed', 'timeout', 'rolled_back')),
+    checkpoint_id TEXT REFERENCES checkpoints (checkpoint_id) ON DELETE SET NULL,
+    rollback_safety_checkpoint_id TEXT,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    pid           INTEGER NOT NULL,
+    hostname      TEXT NOT NULL,
+    CHECK ((outcome = 'running') = (finished_at IS NULL)),
+    CHECK ((outcome = 'running') = (elapsed_ms IS NULL))
+  ) STRICT;
+  INSERT INTO attempts_v7
+    SELECT attempt_id, plan_id, tool, argv_json, exit_code, signal, elapsed_ms, outcome, checkpoint_id,
+           rollback_safety_checkpoint_id, started_at, finished_at, 0, ''
+    FROM attempts;
+  DROP TABLE attempts;
+  ALTER TABLE attempts_v7 RENAME TO attempts;
+  CREATE INDEX attempts_plan_started ON attempts (plan_id, started_at);
+  CREATE INDEX attempts_started ON attempts (started_at);
+  CREATE INDEX attempts_tool ON attempts (tool, started_at);
+  CREATE INDEX attempts_checkpoint ON attempts (checkpoint_id);
+  -- The running attempts of a plan, whose pre-call checkpoints retention must keep.
+  CREATE INDEX attempts_running ON attempts (plan_id) WHERE outcome = 'running';
+  `,
 ];
 
 /** The schema version this binary writes. */

@@ -8,6 +8,7 @@ import type { CheckpointQuery } from '../checkpoint/list-filter.js';
 import { Checkpoint, type CheckpointKind, CheckpointMetadata, CheckpointType } from '../checkpoint/model.js';
 import { BusyError, InternalError, StoreIntegrityError } from '../core/errors.js';
 import type {
+  AttemptEnd,
   AttemptQuery,
   AttemptStore,
   CheckpointStore,
@@ -583,12 +584,14 @@ const AttemptRow = z
     argv_json: json(z.array(z.string())),
     exit_code: z.number().int().nullable(),
     signal: z.string().nullable(),
-    elapsed_ms: z.number().int(),
-    outcome: AttemptOutcome,
+    elapsed_ms: z.number().int().nullable(),
+    outcome: AttemptOutcome.exclude(['interrupted']),
     checkpoint_id: z.string().nullable(),
     rollback_safety_checkpoint_id: z.string().nullable(),
     started_at: z.string(),
-    finished_at: z.string(),
+    finished_at: z.string().nullable(),
+    pid: z.number().int(),
+    hostname: z.string(),
   })
   .transform((row) =>
     Attempt.parse({
@@ -604,21 +607,57 @@ const AttemptRow = z
       rollbackSafetyCheckpointId: row.rollback_safety_checkpoint_id,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
+      pid: row.pid,
+      hostname: row.hostname,
     }),
   );
 
 class SqliteAttemptStore implements AttemptStore {
-  private readonly insertStatement;
+  private readonly statements;
 
   constructor(private readonly db: Database.Database) {
-    this.insertStatement = db.prepare(`INSERT INTO attempts (attempt_id, plan_id, tool, argv_json, exit_code,
-      signal, elapsed_ms, outcome, checkpoint_id, rollback_safety_checkpoint_id, started_at, finished_at)
-      VALUES (@attemptId, @planId, @tool, @argv, @exitCode, @signal, @elapsedMs, @outcome, @checkpointId,
-      @rollbackSafetyCheckpointId, @startedAt, @finishedAt)`);
+    this.statements = {
+      start: db.prepare(`INSERT INTO attempts (attempt_id, plan_id, tool, argv_json, outcome, checkpoint_id,
+        started_at, pid, hostname)
+        VALUES (@attemptId, @planId, @tool, @argv, 'running', @checkpointId, @startedAt, @pid, @hostname)`),
+      finish:
+        db.prepare(`UPDATE attempts SET exit_code = @exitCode, signal = @signal, elapsed_ms = @elapsedMs,
+        outcome = @outcome, rollback_safety_checkpoint_id = @rollbackSafetyCheckpointId, finished_at = @finishedAt
+        WHERE attempt_id = @attemptId AND outcome = 'running'`),
+      discard: db.prepare(`DELETE FROM attempts WHERE attempt_id = ? AND outcome = 'running'`),
+      running: db.prepare(`SELECT attempt_id, checkpoint_id, pid, hostname FROM attempts
+        WHERE plan_id = ? AND outcome = 'running' AND checkpoint_id IS NOT NULL`),
+    };
   }
 
-  insert(attempt: Attempt): void {
-    this.insertStatement.run({ ...attempt, argv: JSON.stringify(attempt.argv) });
+  start(attempt: Parameters<AttemptStore['start']>[0]): void {
+    const { argv, ...row } = attempt;
+    this.statements.start.run({ ...row, argv: JSON.stringify(argv) });
+  }
+
+  finish(attemptId: string, end: AttemptEnd): void {
+    if (this.statements.finish.run({ ...end, attemptId }).changes !== 1)
+      throw new InternalError(`attempt ${attemptId} is not running: its end cannot be recorded`);
+  }
+
+  discard(attemptId: string): void {
+    this.statements.discard.run(attemptId);
+  }
+
+  running(planId: string): ReturnType<AttemptStore['running']> {
+    return (
+      this.statements.running.all(planId) as {
+        attempt_id: string;
+        checkpoint_id: string;
+        pid: number;
+        hostname: string;
+      }[]
+    ).map((row) => ({
+      attemptId: row.attempt_id,
+      checkpointId: row.checkpoint_id,
+      pid: row.pid,
+      hostname: row.hostname,
+    }));
   }
 
   list(query: AttemptQuery): Attempt[] {
