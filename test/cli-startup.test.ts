@@ -63,6 +63,7 @@ describe('CLI start-up loads only what the command needs', () => {
 
   it('sees what it looks for: a human table loads cli-table3', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
+    expect((await runCli(repo, ['plan', 'create', '--json'])).status).toBe(0);
     const table = await packagesLoaded(repo, ['plan', 'list']);
     expect(table.status).toBe(0);
     expect(table.packages.has('cli-table3')).toBe(true);
