@@ -9,6 +9,7 @@ import {
   lstat,
   mkdir,
   mkdtemp,
+  open,
   readdir,
   readFile,
   realpath,
@@ -53,7 +54,12 @@ class GitScan implements SnapshotScan {
     /** Raw-view index: every non-ignored, non-skipped file, with fresh stat data. */
     readonly indexFile: string,
     private readonly release: () => Promise<void>,
-  ) {}
+  ) {
+    this.rawTree = treeSha;
+  }
+
+  /** The tree `indexFile` holds now (`checkoutTree` moves it on); null when unknown. */
+  rawTree: string | null;
 
   async dispose(): Promise<void> {
     if (this.released) return;
@@ -66,6 +72,52 @@ class GitScan implements SnapshotScan {
 async function fileSize(file: string): Promise<number | undefined> {
   const info = await lstat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
+}
+
+/** Where a scan's raw index starts: the kept one, a copy of the real index, or nothing. */
+type RawOrigin = 'kept' | 'real' | 'empty';
+
+/**
+ * What savepoint remembers about the raw index it keeps (`<gitDir>/savepoint/raw-index.state`):
+ * the file's trailing checksum and the tree `write-tree` gives for it. The checksum is git's
+ * hash of the whole file (gitformat-index(5), "Index checksum"), so a matching one means the
+ * same entries; the tree then names exactly the raw index's paths.
+ */
+interface RawIndexState {
+  /** Hex of the index file's last `hashBytes` bytes. */
+  trailer: string;
+  tree: string;
+}
+
+/**
+ * Hex of an index file's trailing checksum, or null when the file is missing, too short or
+ * the checksum is all zeros (`index.skipHash`, git ≥ 2.40: the file then names nothing).
+ */
+async function indexTrailer(file: string, hashBytes: number): Promise<string | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  try {
+    const { size } = await handle.stat();
+    if (size < 12 + hashBytes) return null;
+    const buffer = Buffer.alloc(hashBytes);
+    await handle.read(buffer, 0, hashBytes, size - hashBytes);
+    return buffer.every((byte) => byte === 0) ? null : buffer.toString('hex');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The version in an index file's header (`DIRC`, then a 32-bit big-endian version), or null. */
+async function indexVersion(file: string): Promise<number | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  try {
+    const header = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(header, 0, 8, 0);
+    return bytesRead === 8 && header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(4) : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The empty tree's id per object format (`git hash-object -t tree /dev/null`). */
@@ -83,6 +135,12 @@ const BLOB_MODE = /^(100644|100755|120000)$/;
  * colour, no rename detection (every path is its own add/delete/modify).
  */
 const PLAIN_DIFF = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+
+/**
+ * Past this many rewritten paths, rollback refreshes the whole index: git matches every entry
+ * against every pathspec, so a long pathspec list costs more than one lstat per entry.
+ */
+export const TARGETED_REFRESH_LIMIT = 200;
 
 /** Past this many changed paths, listing the whole tree once is cheaper than one pathspec per path. */
 const PATHSPEC_LIMIT = 1000;
@@ -190,27 +248,55 @@ export class GitWorktree implements GitSandbox {
     return (await this.repositoryId()) ?? candidate;
   }
 
+  /**
+   * HEAD's commit and branch in one `rev-parse HEAD^{commit} --symbolic-full-name HEAD`: the
+   * commit id, then the full ref name HEAD resolves to, or `HEAD` when it is detached
+   * (git-rev-parse(1)). On an unborn branch (no commit: rev-parse fails) or a broken HEAD, the
+   * two questions are asked apart (`symbolic-ref -q HEAD`, `rev-parse -q --verify`).
+   */
   async head(): Promise<HeadState> {
-    const [ref, sha] = await Promise.all([
+    const both = await this.git(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'], {
+      allowExit: [128],
+    });
+    const [sha = '', name = ''] = both.stdout.split('\n');
+    if (both.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) && name.length > 0) {
+      return { ref: name === 'HEAD' ? null : name, sha };
+    }
+    const [ref, commit] = await Promise.all([
       this.git(['symbolic-ref', '-q', 'HEAD'], { allowExit: [1] }),
       this.git(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { allowExit: [1] }),
     ]);
-    return { ref: ref.stdout.trim() || null, sha: sha.stdout.trim() || null };
+    return { ref: ref.stdout.trim() || null, sha: commit.stdout.trim() || null };
   }
 
   /**
    * Snapshots the worktree without touching it (DESIGN §4):
    *
    * - the index tree: `write-tree` of a private copy of the real index;
-   * - the worktree tree: `add -A` and `write-tree` through the raw view on a private index.
-   *   That index starts from the previous scan's raw index (savepoint's own stat cache, so
-   *   the cost is O(changed files)); on the first scan of a worktree, from the real index if
-   *   no content conversion is configured (then its blobs are the raw bytes), else empty
-   *   (every file hashed once).
+   * - the worktree tree: `write-tree` through the raw view of a private index made to match the
+   *   worktree. That index starts from the previous scan's raw index (savepoint's own stat
+   *   cache, so the cost is O(changed files)); on the first scan of a worktree, from the real
+   *   index if no content conversion is configured (then its blobs are the raw bytes), else
+   *   empty (every file hashed once).
+   *
+   * The worktree is walked once: `ls-files -o --exclude-standard` (the untracked, non-ignored
+   * files: a directory walk) and `diff-files --name-only` (the entries whose file changed or is
+   * gone: an lstat of each entry) run side by side, then `update-index --add --remove
+   * --replace -z --stdin` re-hashes exactly those paths (git-update-index(1)). Entries that
+   * changed go first, so a file replaced by a directory is removed before the files under it
+   * are added. git's racy-entry rule keeps this exact: an entry whose mtime is not older than
+   * its index file is compared by content, never trusted by stat (git
+   * `Documentation/technical/racy-git.txt`); both index copies keep their source's mtime for it.
+   *
+   * Which entries of the raw index are untracked files (to re-check against ignore rules, nested
+   * repositories and the size cap) and which tracked files it lacks comes from one `diff-tree`
+   * between the tree the raw index held at the end of the previous scan and the index tree:
+   * O(differences), no listing of either index. That tree is remembered keyed by the raw
+   * index's trailing checksum (see {@link RawIndexState}); when it does not match, when the real
+   * index is not version 2 (only v2 guarantees no intent-to-add entry, which no tree shows), or
+   * when the tree is gone, both indexes are listed instead (`ls-files -c`).
    *
    * Nested repositories and untracked files over `untrackedSizeCap` are excluded and reported.
-   * The real index is copied with its mtime, so git's racy-entry check (entries as new as the
-   * index file are re-hashed) behaves exactly as for the real index.
    */
   async scan(options: ScanOptions): Promise<SnapshotScan> {
     const tmp = path.join(this.ownDir, 'tmp');
@@ -220,89 +306,234 @@ export class GitWorktree implements GitSandbox {
     const rawIndex = path.join(tmp, `raw-${stamp}`);
     const removeCopy = trackTempFile(indexCopy);
     const removeRaw = trackTempFile(rawIndex);
+    const headPromise = this.head();
+    // Never left unobserved: a failure below must not become an unhandled rejection.
+    headPromise.catch(() => undefined);
     try {
-      const headPromise = this.head();
       const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
       const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
-      const indexTreeSha = await this.writeTree(indexCopy, 'real');
-      // The raw index must hold what the user's index tracks (a tracked file is captured even
-      // when an ignore rule matches it) plus the untracked files no rule ignores. The two
-      // indexes are compared by name; ignore rules are matched only against the difference.
-      const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
-      let untrackedInRaw: string[] = [];
-      let forced: string[] = [];
-      if (seeded) {
-        const known = new Set(await this.entries(rawIndex, 'raw'));
-        const trackedSet = new Set(tracked);
-        untrackedInRaw = [...known].filter((file) => !trackedSet.has(file));
-        forced = tracked.filter((file) => !known.has(file));
-      } else if (indexed && (await this.conversionFree())) {
-        await rename(indexCopy, rawIndex);
-      } else if (indexed) {
-        forced = await this.ignoredAmong(indexCopy, 'real', null);
+      let origin: RawOrigin = 'empty';
+      if (seeded) origin = 'kept';
+      else if (indexed && (await this.conversionFree())) {
+        await this.copyKeepingMtime(indexCopy, rawIndex);
+        origin = 'real';
       }
-      const submodules = await this.submodulePaths();
-      const untracked = (
-        await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex })
-      ).stdout
-        .split('\0')
-        .filter(Boolean);
-      const excluded = await this.findSkipped(
-        [...untracked, ...untrackedInRaw],
-        options.untrackedSizeCap,
-        submodules,
-      );
-      // Untracked files the raw index remembers but that left the snapshot: ignored now, or
-      // now inside a nested repository, or grown over the size cap.
-      const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
-      const gone = untrackedInRaw.filter(
-        (file) =>
-          ignoredNow.has(file) ||
-          excluded.some((entry) => file === entry.path || file.startsWith(`${entry.path}/`)),
-      );
-      for (let i = 0; i < gone.length; i += 1000) {
-        await this.raw(['update-index', '--force-remove', '--', ...gone.slice(i, i + 1000)], {
-          indexFile: rawIndex,
-        });
-      }
-      const excludes = excluded.map((entry) => `:(exclude,literal)${entry.path}`);
-      // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
-      // files are never entered. Report it like the other paths whose content is left out.
-      const skipped = [
-        ...excluded,
-        ...[...submodules]
-          .filter((dir) => !excluded.some((entry) => entry.path === dir))
-          .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
-      ];
+      let fill: Promise<{ treeSha: string; indexTreeSha: string; skipped: SkippedPath[] }>;
       try {
-        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
+        fill = this.fillRaw(rawIndex, indexCopy, indexed, origin, options);
+        await fill;
       } catch (error) {
-        if (!seeded) throw error;
+        if (origin !== 'kept' || error instanceof UnmergedIndexError) throw error;
         // A stale or damaged stat cache is only a cache: start over from nothing.
         await rm(rawIndex, { force: true });
-        forced = indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [];
-        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
+        fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
       }
-      // Tracked files add -A did not pick up because an ignore rule matches them.
-      const present: string[] = [];
-      for (const file of forced)
-        if (await lstat(path.join(this.path, file)).catch(() => undefined)) present.push(file);
-      for (let i = 0; i < present.length; i += 1000) {
-        await this.raw(['add', '-f', '--', ...present.slice(i, i + 1000)], { indexFile: rawIndex });
-      }
-      const treeSha = await this.writeTree(rawIndex, 'raw');
+      const { treeSha, indexTreeSha, skipped } = await fill;
       await removeCopy();
-      const keep = async () => {
-        // Any index git wrote is a valid stat cache for the next scan; rename is atomic.
+      const scan = new GitScan(treeSha, indexTreeSha, await headPromise, skipped, rawIndex, async () => {
+        // Any index git wrote is a valid stat cache for the next scan; rename is atomic. The
+        // state is written first: if another scan renames its own index in between, the
+        // checksum no longer matches and the next scan lists both indexes instead.
+        if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree);
         await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
         await removeRaw();
-      };
-      return new GitScan(treeSha, indexTreeSha, await headPromise, skipped, rawIndex, keep);
+      });
+      return scan;
     } catch (error) {
       await removeCopy();
       await removeRaw();
       throw error;
     }
+  }
+
+  /**
+   * Brings the private raw index `rawIndex` (as `origin` left it) to the worktree's state and
+   * writes both trees. See {@link scan}.
+   */
+  private async fillRaw(
+    rawIndex: string,
+    indexCopy: string,
+    indexed: boolean,
+    origin: RawOrigin,
+    options: ScanOptions,
+  ): Promise<{ treeSha: string; indexTreeSha: string; skipped: SkippedPath[] }> {
+    // The walk reads only the raw index and the worktree: it runs while the trees are compared.
+    const walk = Promise.all([
+      this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex }),
+      this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
+    ]);
+    walk.catch(() => undefined);
+    const indexTreeSha = await this.writeTree(indexCopy, 'real');
+    // The raw index must hold what the user's index tracks (a tracked file is captured even
+    // when an ignore rule matches it) plus the untracked files no rule ignores. Ignore rules
+    // are matched only against the difference of the two.
+    const { untrackedInRaw, forced } = await this.rawMembership(
+      rawIndex,
+      indexCopy,
+      indexed,
+      origin,
+      indexTreeSha,
+    );
+    const [others, changed] = await walk;
+    const untracked = others.stdout.split('\0').filter(Boolean);
+    const modified = changed.stdout.split('\0').filter(Boolean);
+    const submodules = await this.submodulePaths();
+    const excluded = await this.findSkipped(
+      [...untracked, ...untrackedInRaw],
+      options.untrackedSizeCap,
+      submodules,
+    );
+    const excludedPaths = new Set(excluded.map((entry) => entry.path));
+    const isExcluded = (file: string) => {
+      for (let at = file.length; at > 0; at = file.lastIndexOf('/', at - 1)) {
+        if (excludedPaths.has(file.slice(0, at))) return true;
+      }
+      return false;
+    };
+    // Untracked files the raw index remembers but that left the snapshot: ignored now, or
+    // now inside a nested repository, or grown over the size cap.
+    const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
+    const gone = new Set(untrackedInRaw.filter((file) => ignoredNow.has(file) || isExcluded(file)));
+    if (gone.size > 0) {
+      await this.raw(['update-index', '--force-remove', '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: [...gone].map((file) => `${file}\0`).join(''),
+      });
+    }
+    // Changed and deleted entries first (a file that became a directory leaves before the
+    // files under it arrive), then new files. A directory git lists with a trailing slash is
+    // a nested repository (never entered, see findSkipped).
+    const updates = new Set<string>();
+    for (const file of modified) if (!gone.has(file) && !isExcluded(file)) updates.add(file);
+    for (const file of untracked) if (!file.endsWith('/') && !isExcluded(file)) updates.add(file);
+    // Tracked files the raw index lacks, e.g. because an ignore rule matches them.
+    for (const file of forced)
+      if (await lstat(path.join(this.path, file)).catch(() => undefined)) updates.add(file);
+    if (updates.size > 0) {
+      await this.raw(['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: [...updates].map((file) => `${file}\0`).join(''),
+      });
+    }
+    // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
+    // files are never entered. Report it like the other paths whose content is left out.
+    const skipped = [
+      ...excluded,
+      ...[...submodules]
+        .filter((dir) => !excludedPaths.has(dir))
+        .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
+    ];
+    const treeSha = await this.writeTree(rawIndex, 'raw');
+    return { treeSha, indexTreeSha, skipped };
+  }
+
+  /**
+   * Entries of the raw index that the real index does not track (`untrackedInRaw`) and
+   * entries of the real index the raw index lacks (`forced`). See {@link scan}.
+   */
+  private async rawMembership(
+    rawIndex: string,
+    indexCopy: string,
+    indexed: boolean,
+    origin: RawOrigin,
+    indexTreeSha: string,
+  ): Promise<{ untrackedInRaw: string[]; forced: string[] }> {
+    if (origin === 'real') return { untrackedInRaw: [], forced: [] };
+    if (origin === 'empty') {
+      // Tracked files no ignore rule matches are found by the walk like any other.
+      return { untrackedInRaw: [], forced: indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [] };
+    }
+    const state = await this.loadRawState();
+    const trailer = await indexTrailer(rawIndex, this.hashBytes);
+    if (
+      state !== null &&
+      trailer !== null &&
+      state.trailer === trailer &&
+      (!indexed || (await indexVersion(indexCopy)) === 2)
+    ) {
+      const fromTrees = await this.membershipFromTrees(state.tree, indexTreeSha).catch(() => null);
+      if (fromTrees !== null) return fromTrees;
+    }
+    const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
+    const known = new Set(await this.entries(rawIndex, 'raw'));
+    const trackedSet = new Set(tracked);
+    return {
+      untrackedInRaw: [...known].filter((file) => !trackedSet.has(file)),
+      forced: tracked.filter((file) => !known.has(file)),
+    };
+  }
+
+  /**
+   * {@link rawMembership} from trees: `rawTree` holds exactly the raw index's paths, `indexTree`
+   * the real index's (version 2: no intent-to-add entries, which `write-tree` leaves out).
+   * `diff-tree -r` reads only the subtrees that differ (git-diff-tree(1)).
+   *
+   * @throws {GitCommandError} when a tree is gone (e.g. `git gc` pruned an unrecorded scan's tree)
+   */
+  private async membershipFromTrees(
+    rawTree: string,
+    indexTree: string,
+  ): Promise<{ untrackedInRaw: string[]; forced: string[] }> {
+    const untrackedInRaw: string[] = [];
+    const forced: string[] = [];
+    if (rawTree === indexTree) return { untrackedInRaw, forced };
+    const { stdout } = await this.git([
+      'diff-tree',
+      '-r',
+      '-z',
+      '--no-renames',
+      '--name-status',
+      rawTree,
+      indexTree,
+    ]);
+    const fields = stdout.split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'D') untrackedInRaw.push(fields[i + 1] as string);
+      else if (fields[i] === 'A') forced.push(fields[i + 1] as string);
+    }
+    return { untrackedInRaw, forced };
+  }
+
+  /** Bytes of an object id (and of an index file's trailing checksum) in this repository. */
+  private get hashBytes(): number {
+    return this.layout.objectFormat === 'sha256' ? 32 : 20;
+  }
+
+  private get rawStateFile(): string {
+    return path.join(this.ownDir, 'raw-index.state');
+  }
+
+  /** The remembered tree of the kept raw index, or null when there is none or it is unreadable. */
+  private async loadRawState(): Promise<RawIndexState | null> {
+    const text = await readFile(this.rawStateFile, 'utf8').catch(() => null);
+    if (text === null) return null;
+    try {
+      const parsed = JSON.parse(text) as Partial<RawIndexState>;
+      const hex = /^[0-9a-f]+$/;
+      if (
+        typeof parsed.trailer === 'string' &&
+        typeof parsed.tree === 'string' &&
+        hex.test(parsed.trailer) &&
+        hex.test(parsed.tree)
+      )
+        return { trailer: parsed.trailer, tree: parsed.tree };
+    } catch {
+      // A damaged state is no state.
+    }
+    return null;
+  }
+
+  /** Remembers that the raw index file `rawIndex` holds exactly the paths of `tree` (atomic write). */
+  private async saveRawState(rawIndex: string, tree: string): Promise<void> {
+    const trailer = await indexTrailer(rawIndex, this.hashBytes);
+    if (trailer === null) {
+      await rm(this.rawStateFile, { force: true });
+      return;
+    }
+    const state: RawIndexState = { trailer, tree };
+    const temp = `${this.rawStateFile}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    await rename(temp, this.rawStateFile);
   }
 
   /** Paths of an index's entries (`ls-files -c`; reads the index only). */
@@ -843,7 +1074,9 @@ export class GitWorktree implements GitSandbox {
       // paths that differ, refuses to overwrite files absent from the index (ignored files),
       // refuses entries whose file changed since the scan, and checks all that before it
       // writes anything (git-read-tree(1), "Two Tree Merge").
+      scan.rawTree = null;
       await this.raw(['read-tree', '-u', '-m', scan.treeSha, toTree], { indexFile: scan.indexFile });
+      scan.rawTree = toTree;
     } catch (error) {
       if (error instanceof GitCommandError) {
         const stderr = String(error.details.stderr);
@@ -872,17 +1105,53 @@ export class GitWorktree implements GitSandbox {
     return moved;
   }
 
-  async resetIndex(indexTree: string): Promise<void> {
+  /**
+   * Sets the real index to `indexTree` with `read-tree --reset`: a one-way merge in which
+   * entries whose content is unchanged keep their stat data, and, unlike `-m`, entries whose
+   * file rollback just rewrote do not abort it (git-read-tree(1)). Without `-u` the worktree is
+   * not touched.
+   *
+   * Then only the `rewritten` paths get fresh stat data, not every entry (a full `update-index
+   * --refresh` lstats the whole tree: as much as a scan's walk). That is `git status -uno --
+   * <paths>` run for its side effect: status refreshes the entries its pathspec matches and
+   * writes the index back when it can take the lock ("background refresh", git-status(1);
+   * savepoint's calls otherwise set `GIT_OPTIONAL_LOCKS=0`, so this one sets it to 1). Unlike
+   * `add --refresh`, a path the index does not hold is no error. Past
+   * {@link TARGETED_REFRESH_LIMIT} paths, the whole index is refreshed instead.
+   *
+   * Correctness never depends on that refresh: an entry whose stat does not match its file is
+   * compared by content by every git command, and an entry whose stale stat could match by
+   * chance (same size, mtime in the second the index was written) is caught by git's
+   * racy-entry rule (`Documentation/technical/racy-git.txt`).
+   *
+   * @param rewritten worktree paths the rollback wrote (relative to the top level)
+   * @throws {BusyError} `BUSY` (6): another git process holds `index.lock`
+   */
+  async resetIndex(indexTree: string, rewritten: readonly string[] = []): Promise<void> {
     try {
-      // `read-tree --reset` is a one-way merge: entries whose content is unchanged keep their
-      // stat data, and, unlike `-m`, entries whose file rollback just rewrote do not abort it
-      // (git-read-tree(1)). Without `-u` the worktree is not touched. The refresh then records
-      // stat data of the rewritten files, so the next `git status` does not re-hash them.
       await this.git(['read-tree', '--reset', indexTree]);
-      await this.git(['update-index', '-q', '--refresh'], { allowExit: [1] });
     } catch (error) {
       throw this.lockError(error);
     }
+    if (rewritten.length === 0) return;
+    // A failed refresh leaves stat data stale, which costs git a re-hash, never a wrong answer.
+    if (rewritten.length > TARGETED_REFRESH_LIMIT) {
+      await this.git(['update-index', '-q', '--refresh'], { allowExit: [1, 128] });
+      return;
+    }
+    await this.git(
+      [
+        'status',
+        '--porcelain',
+        '-z',
+        '--untracked-files=no',
+        '--ignore-submodules=all',
+        '--no-renames',
+        '--',
+        ...rewritten.map((file) => `:(literal)${file}`),
+      ],
+      { env: { GIT_OPTIONAL_LOCKS: '1' }, allowExit: [1, 128] },
+    );
   }
 
   async moveHead(current: HeadState, target: HeadState, reason: string): Promise<void> {
