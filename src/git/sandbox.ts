@@ -3,6 +3,7 @@
  * worktree into trees and commits without touching it, and restores one path-by-path.
  */
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import {
   copyFile,
   cp,
@@ -1243,8 +1244,26 @@ export class GitWorktree implements GitSandbox {
   }
 }
 
-/** Opens sandboxes with git; refuses directories that are not in a git worktree (bare repositories included). */
+/** What identifies a file system entry between two looks at it: a replaced or changed entry differs. */
+function identityOf(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.birthtimeMs}`;
+}
+
+/**
+ * Opens sandboxes with git; refuses directories that are not in a git worktree (bare
+ * repositories included).
+ *
+ * What `open` learns from git (`rev-parse`) is kept per directory for the provider's lifetime
+ * (one process: `Savepoint.open` and the service opening the plan's sandbox ask the same
+ * question), and reused only while the directory and the worktree's `.git` entry are the very
+ * same file system entries, unchanged (device, inode, mtime, ctime, birth time): deleting,
+ * replacing or moving either, re-initialising the repository, or any write directly inside a
+ * `.git` directory (git writes its config, index and HEAD by renaming a lock file there) asks
+ * git again.
+ */
 export class GitSandboxProvider implements SandboxProvider {
+  private readonly opened = new Map<string, { worktree: GitWorktree; dir: string; dotGit: string }>();
+
   async open(dir: string): Promise<GitSandbox> {
     const absolute = path.resolve(dir);
     const info = await stat(absolute).catch(() => undefined);
@@ -1253,6 +1272,20 @@ export class GitSandboxProvider implements SandboxProvider {
         details: { path: absolute },
       });
     }
+    const known = this.opened.get(absolute);
+    if (known && known.dir === identityOf(info)) {
+      const dotGit = await lstat(path.join(known.worktree.path, '.git')).catch(() => undefined);
+      if (dotGit && identityOf(dotGit) === known.dotGit) return known.worktree;
+    }
+    this.opened.delete(absolute);
+    const worktree = await this.discover(absolute);
+    const dotGit = await lstat(path.join(worktree.path, '.git')).catch(() => undefined);
+    if (dotGit) this.opened.set(absolute, { worktree, dir: identityOf(info), dotGit: identityOf(dotGit) });
+    return worktree;
+  }
+
+  /** Asks git where the worktree containing `absolute` (an existing directory) keeps its state. */
+  private async discover(absolute: string): Promise<GitWorktree> {
     let lines: string[];
     try {
       const result = await runGit(
