@@ -174,6 +174,56 @@ describe('rollback and the real index', () => {
   });
 });
 
+describe('checkpoint commits written by hash-object', () => {
+  it('are byte for byte what commit-tree writes, with HEAD and the index commit as parents, and pass fsck --strict', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(repo, { 'a.txt': 'staged\n' });
+    git(repo, 'add', 'a.txt');
+    writeFiles(repo, { 'a.txt': 'worktree\n', 'u.txt': 'u\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const scan = await sandbox.scan(SCAN);
+    const commit = await sandbox.commitScan(scan, 'savepoint checkpoint X of plan Y');
+    await scan.dispose();
+    const [head, indexCommit] = git(repo, 'rev-list', '--parents', '-n', '1', commit).split(' ').slice(1);
+    expect(head).toBe(git(repo, 'rev-parse', 'HEAD'));
+    expect(git(repo, 'rev-parse', `${indexCommit}^{tree}`)).toBe(scan.indexTreeSha);
+    expect(git(repo, 'rev-parse', `${commit}^{tree}`)).toBe(scan.treeSha);
+    const date = /^author .* (\d+ \+0000)$/m.exec(git(repo, 'cat-file', 'commit', commit))?.[1];
+    const env = {
+      ...cleanGitEnv(),
+      GIT_AUTHOR_NAME: 'savepoint',
+      GIT_AUTHOR_EMAIL: 'savepoint@localhost',
+      GIT_COMMITTER_NAME: 'savepoint',
+      GIT_COMMITTER_EMAIL: 'savepoint@localhost',
+      GIT_AUTHOR_DATE: `@${date}`,
+      GIT_COMMITTER_DATE: `@${date}`,
+    };
+    const commitTree = (...args: string[]) =>
+      execFileSync('git', ['commit-tree', ...args], { cwd: repo, env, encoding: 'utf8' }).trim();
+    const viaIndex = commitTree(
+      '-p',
+      head as string,
+      '-m',
+      'index of savepoint checkpoint X of plan Y',
+      scan.indexTreeSha,
+    );
+    expect(viaIndex).toBe(indexCommit);
+    expect(
+      commitTree(
+        '-p',
+        head as string,
+        '-p',
+        viaIndex,
+        '-m',
+        'savepoint checkpoint X of plan Y',
+        scan.treeSha,
+      ),
+    ).toBe(commit);
+    git(repo, 'update-ref', 'refs/savepoint/test', commit);
+    git(repo, 'fsck', '--strict', '--no-dangling');
+  });
+});
+
 describe('GitSandboxProvider remembers what git said per directory', () => {
   it('reuses it while the repository is the same, and asks git again once it is replaced or gone', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });

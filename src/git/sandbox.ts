@@ -2,7 +2,7 @@
  * The git adapter of the {@link GitSandbox} and {@link SandboxProvider} ports: snapshots a
  * worktree into trees and commits without touching it, and restores one path-by-path.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import {
   copyFile,
@@ -40,7 +40,7 @@ import type {
 } from '../core/ports.js';
 import { processAlive } from '../core/process.js';
 import { attributesConvert, autocrlfConverts, ensureRawView, RAW_CONFIG } from './raw-view.js';
-import { type GitRunOptions, runGit } from './runner.js';
+import { type GitRunOptions, runGit, SAVEPOINT_IDENTITY } from './runner.js';
 import { trackTempFile } from './temp-files.js';
 
 /** A scan backed by a private (raw-view) index file that matches the worktree at scan time. */
@@ -691,28 +691,66 @@ export class GitWorktree implements GitSandbox {
     }
   }
 
+  /**
+   * Writes the checkpoint commit and, like `git stash`, its second parent recording the staged
+   * state (the index commit), in one `hash-object -t commit -w --stdin-paths --no-filters`
+   * instead of two `commit-tree`: the index commit's id is computed here (an object id is the
+   * hash of `commit <size>\0<body>`, git-hash-object(1)) so the checkpoint
+   * commit can name it before either is written. The bodies are what `commit-tree` writes for
+   * savepoint's fixed identity (`tree`, `parent` lines, `author`, `committer`, blank line,
+   * message); hash-object checks their format, and the ids git reports must equal the computed
+   * ones or nothing is returned.
+   *
+   * @returns the checkpoint commit's id
+   * @throws {InternalError} git wrote objects under other ids than computed (never expected)
+   */
   async commitScan(scan: SnapshotScan, message: string): Promise<string> {
-    const parents = scan.head.sha ? ['-p', scan.head.sha] : [];
-    // Like `git stash`: the checkpoint commit's second parent records the staged state.
-    const indexCommit = await this.git([
-      'commit-tree',
-      '--no-gpg-sign',
-      ...parents,
-      '-m',
-      `index of ${message}`,
-      scan.indexTreeSha,
-    ]);
-    const commit = await this.git([
-      'commit-tree',
-      '--no-gpg-sign',
-      ...parents,
-      '-p',
-      indexCommit.stdout.trim(),
-      '-m',
-      message,
-      scan.treeSha,
-    ]);
-    return commit.stdout.trim();
+    const stamp = `${SAVEPOINT_IDENTITY.name} <${SAVEPOINT_IDENTITY.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+    const body = (tree: string, parents: readonly string[], text: string) =>
+      Buffer.from(
+        [
+          `tree ${tree}`,
+          ...parents.map((p) => `parent ${p}`),
+          `author ${stamp}`,
+          `committer ${stamp}`,
+          '',
+          `${text}\n`,
+        ].join('\n'),
+        'utf8',
+      );
+    const head = scan.head.sha ? [scan.head.sha] : [];
+    const indexBody = body(scan.indexTreeSha, head, `index of ${message}`);
+    const indexId = this.objectId('commit', indexBody);
+    const commitBody = body(scan.treeSha, [...head, indexId], message);
+    const commitId = this.objectId('commit', commitBody);
+    const indexFile = await this.tempFile('commit');
+    const commitFile = await this.tempFile('commit');
+    try {
+      await writeFile(indexFile.file, indexBody, { mode: 0o600 });
+      await writeFile(commitFile.file, commitBody, { mode: 0o600 });
+      const { stdout } = await this.git(
+        ['hash-object', '-t', 'commit', '-w', '--no-filters', '--stdin-paths'],
+        {
+          input: `${indexFile.file}\n${commitFile.file}\n`,
+        },
+      );
+      const written = stdout.split('\n').filter(Boolean);
+      if (written[0] !== indexId || written[1] !== commitId) {
+        throw new InternalError(
+          `git wrote the checkpoint commits as ${written.join(', ')}, computed ${indexId}, ${commitId}`,
+        );
+      }
+      return commitId;
+    } finally {
+      await indexFile.remove();
+      await commitFile.remove();
+    }
+  }
+
+  /** The id git gives an object of `type` with these bytes: the hash of `<type> <size>\0<bytes>`. */
+  private objectId(type: string, bytes: Buffer): string {
+    const algorithm = this.layout.objectFormat === 'sha256' ? 'sha256' : 'sha1';
+    return createHash(algorithm).update(`${type} ${bytes.byteLength}\0`).update(bytes).digest('hex');
   }
 
   async createRef(ref: string, sha: string): Promise<void> {
@@ -1183,7 +1221,7 @@ export class GitWorktree implements GitSandbox {
 
   /**
    * Files under `<gitDir>/savepoint/tmp/` whose owner is gone. Names carry the creating pid
-   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, and git's `<name>.lock` next to them);
+   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, `commit-<pid>-…`, and git's `<name>.lock` next to them);
    * a file of a dead pid is garbage, except a `.lock` git may still hold: a killed savepoint
    * does not kill its git child, which finishes and removes its lock itself, so a `.lock`
    * counts as stale only once {@link TEMP_LOCK_STALE_MS} old. Nameless scratch directories
@@ -1199,7 +1237,7 @@ export class GitWorktree implements GitSandbox {
       const full = path.join(dir, name);
       const info = await lstat(full).catch(() => undefined);
       if (!info) continue;
-      const pid = Number(/^(?:index|raw|graft)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+      const pid = Number(/^(?:index|raw|graft|commit)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
       if (Number.isNaN(pid)) {
         if (name.startsWith('rules-') && now - info.mtimeMs > 3_600_000) stale.push(full);
         continue;
