@@ -10,7 +10,7 @@
  * - the provider's per-directory memo of `rev-parse` against a repository replaced under it.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UNTRACKED_SIZE_CAP } from '../src/checkpoint/checkpoint-service.js';
@@ -87,6 +87,12 @@ describe('raw index membership from a remembered tree', () => {
       writeFiles(repo, { dir: 'now a file\n', 'a.txt/inner.txt': 'a is a directory\n' });
     },
     (repo) => {
+      // A tracked file's directory becomes a symbolic link to a directory holding that name.
+      rmSync(path.join(repo, 'lnk'), { recursive: true });
+      writeFiles(repo, { 'target/t.txt': 'behind a link\n' });
+      symlinkSync('target', path.join(repo, 'lnk'));
+    },
+    (repo) => {
       git(repo, 'add', '-A');
       commitAll(repo, 'all');
       writeFiles(repo, { '.gitignore': '' });
@@ -94,7 +100,7 @@ describe('raw index membership from a remembered tree', () => {
   ];
 
   it('gives the same trees as listing both indexes, step by step', async () => {
-    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/t.txt': 't\n', '.gitignore': 'build/\n' });
+    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/t.txt': 't\n', 'lnk/t.txt': 'l\n', '.gitignore': 'build/\n' });
     const sandbox = await new GitSandboxProvider().open(repo);
     await scanTree(sandbox);
     for (const step of steps) {
@@ -102,6 +108,15 @@ describe('raw index membership from a remembered tree', () => {
       const viaState = await scanTree(sandbox);
       const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { tree: string };
       expect(state.tree).toBe(viaState);
+      // Nothing changed: this scan leaves the raw index byte for byte as it was (no update, no
+      // rebuild from scratch) and remembers the membership…
+      const kept = readFileSync(rawIndexFile(repo));
+      expect(await scanTree(sandbox)).toBe(viaState);
+      expect(readFileSync(rawIndexFile(repo)).equals(kept)).toBe(true);
+      const memo = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { membership?: { indexTree: string } };
+      expect(memo.membership?.indexTree).toBe(git(repo, 'write-tree'));
+      // …which the next one uses instead of asking git.
+      expect(await scanTree(sandbox)).toBe(viaState);
       rmSync(stateFile(repo));
       const viaListing = await scanTree(sandbox);
       expect(viaListing).toBe(viaState);

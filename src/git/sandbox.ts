@@ -62,6 +62,9 @@ class GitScan implements SnapshotScan {
   /** The tree `indexFile` holds now (`checkoutTree` moves it on); null when unknown. */
   rawTree: string | null;
 
+  /** How `rawTree` differs from the index tree, when the scan left the raw index as it found it. */
+  membership: Membership | null = null;
+
   async dispose(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -73,6 +76,14 @@ class GitScan implements SnapshotScan {
 async function fileSize(file: string): Promise<number | undefined> {
   const info = await lstat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
+}
+
+/** What {@link GitWorktree.fillRaw} made: both trees, what it left out, and the raw index's membership if unchanged. */
+interface Filled {
+  treeSha: string;
+  indexTreeSha: string;
+  skipped: SkippedPath[];
+  membership: Membership | null;
 }
 
 /** Where a scan's raw index starts: the kept one, a copy of the real index, or nothing. */
@@ -88,7 +99,19 @@ interface RawIndexState {
   /** Hex of the index file's last `hashBytes` bytes. */
   trailer: string;
   tree: string;
+  /** How `tree` differed from the real index's tree `indexTree` (a pure function of the two ids). */
+  membership?: Membership;
 }
+
+/** Entries of the raw index the real index lacks, and the reverse, for one pair of trees. */
+interface Membership {
+  indexTree: string;
+  untrackedInRaw: string[];
+  forced: string[];
+}
+
+/** Longest membership lists remembered in the state file (beyond, they are asked of git again). */
+const MEMBERSHIP_MEMO_LIMIT = 10_000;
 
 /**
  * Hex of an index file's trailing checksum, or null when the file is missing, too short or
@@ -319,7 +342,7 @@ export class GitWorktree implements GitSandbox {
         await this.copyKeepingMtime(indexCopy, rawIndex);
         origin = 'real';
       }
-      let fill: Promise<{ treeSha: string; indexTreeSha: string; skipped: SkippedPath[] }>;
+      let fill: Promise<Filled>;
       try {
         fill = this.fillRaw(rawIndex, indexCopy, indexed, origin, options);
         await fill;
@@ -329,16 +352,24 @@ export class GitWorktree implements GitSandbox {
         await rm(rawIndex, { force: true });
         fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
       }
-      const { treeSha, indexTreeSha, skipped } = await fill;
+      const { treeSha, indexTreeSha, skipped, membership } = await fill;
       await removeCopy();
-      const scan = new GitScan(treeSha, indexTreeSha, await headPromise, skipped, rawIndex, async () => {
-        // Any index git wrote is a valid stat cache for the next scan; rename is atomic. The
-        // state is written first: if another scan renames its own index in between, the
-        // checksum no longer matches and the next scan lists both indexes instead.
-        if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree);
-        await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
-        await removeRaw();
-      });
+      const scan: GitScan = new GitScan(
+        treeSha,
+        indexTreeSha,
+        await headPromise,
+        skipped,
+        rawIndex,
+        async () => {
+          // Any index git wrote is a valid stat cache for the next scan; rename is atomic. The
+          // state is written first: if another scan renames its own index in between, the
+          // checksum no longer matches and the next scan lists both indexes instead.
+          if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree, scan.membership);
+          await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
+          await removeRaw();
+        },
+      );
+      scan.membership = membership;
       return scan;
     } catch (error) {
       await removeCopy();
@@ -357,7 +388,7 @@ export class GitWorktree implements GitSandbox {
     indexed: boolean,
     origin: RawOrigin,
     options: ScanOptions,
-  ): Promise<{ treeSha: string; indexTreeSha: string; skipped: SkippedPath[] }> {
+  ): Promise<Filled> {
     // The walk reads only the raw index and the worktree: it runs while the trees are compared.
     const walk = Promise.all([
       this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex }),
@@ -368,7 +399,7 @@ export class GitWorktree implements GitSandbox {
     // The raw index must hold what the user's index tracks (a tracked file is captured even
     // when an ignore rule matches it) plus the untracked files no rule ignores. Ignore rules
     // are matched only against the difference of the two.
-    const { untrackedInRaw, forced } = await this.rawMembership(
+    const { untrackedInRaw, forced, reusable } = await this.rawMembership(
       rawIndex,
       indexCopy,
       indexed,
@@ -395,21 +426,45 @@ export class GitWorktree implements GitSandbox {
     // now inside a nested repository, or grown over the size cap.
     const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
     const gone = new Set(untrackedInRaw.filter((file) => ignoredNow.has(file) || isExcluded(file)));
-    if (gone.size > 0) {
-      await this.raw(['update-index', '--force-remove', '-z', '--stdin'], {
-        indexFile: rawIndex,
-        input: [...gone].map((file) => `${file}\0`).join(''),
-      });
-    }
+    // update-index refuses a path beyond a symbolic link (a tracked file whose directory became
+    // a symlink): such entries are gone from the worktree and leave with --force-remove.
+    const symlinked = new Map<string, boolean>();
+    const beyondSymlink = async (file: string) => {
+      for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1)) {
+        const dir = file.slice(0, at);
+        let link = symlinked.get(dir);
+        if (link === undefined) {
+          link = (await lstat(path.join(this.path, dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
+          symlinked.set(dir, link);
+        }
+        if (link) return true;
+      }
+      return false;
+    };
     // Changed and deleted entries first (a file that became a directory leaves before the
     // files under it arrive), then new files. A directory git lists with a trailing slash is
     // a nested repository (never entered, see findSkipped).
+    const removals = new Set(gone);
     const updates = new Set<string>();
-    for (const file of modified) if (!gone.has(file) && !isExcluded(file)) updates.add(file);
+    for (const file of modified) {
+      if (gone.has(file) || isExcluded(file)) continue;
+      if (await beyondSymlink(file)) removals.add(file);
+      else updates.add(file);
+    }
     for (const file of untracked) if (!file.endsWith('/') && !isExcluded(file)) updates.add(file);
-    // Tracked files the raw index lacks, e.g. because an ignore rule matches them.
-    for (const file of forced)
-      if (await lstat(path.join(this.path, file)).catch(() => undefined)) updates.add(file);
+    // Tracked files the raw index lacks, e.g. because an ignore rule matches them. A directory
+    // there is a declared submodule (recorded as its gitlink) or holds files the walk lists.
+    for (const file of forced) {
+      if (await beyondSymlink(file)) continue;
+      const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+      if (info && (!info.isDirectory() || submodules.has(file))) updates.add(file);
+    }
+    if (removals.size > 0) {
+      await this.raw(['update-index', '--force-remove', '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: [...removals].map((file) => `${file}\0`).join(''),
+      });
+    }
     if (updates.size > 0) {
       await this.raw(['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
         indexFile: rawIndex,
@@ -425,7 +480,15 @@ export class GitWorktree implements GitSandbox {
         .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
     ];
     const treeSha = await this.writeTree(rawIndex, 'raw');
-    return { treeSha, indexTreeSha, skipped };
+    // Left as found, the raw index still differs from the index tree exactly so: remember it.
+    const membership =
+      reusable &&
+      removals.size === 0 &&
+      updates.size === 0 &&
+      untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT
+        ? { indexTree: indexTreeSha, untrackedInRaw, forced }
+        : null;
+    return { treeSha, indexTreeSha, skipped, membership };
   }
 
   /**
@@ -438,22 +501,21 @@ export class GitWorktree implements GitSandbox {
     indexed: boolean,
     origin: RawOrigin,
     indexTreeSha: string,
-  ): Promise<{ untrackedInRaw: string[]; forced: string[] }> {
-    if (origin === 'real') return { untrackedInRaw: [], forced: [] };
+  ): Promise<{ untrackedInRaw: string[]; forced: string[]; reusable: boolean }> {
+    if (origin === 'real') return { untrackedInRaw: [], forced: [], reusable: false };
     if (origin === 'empty') {
       // Tracked files no ignore rule matches are found by the walk like any other.
-      return { untrackedInRaw: [], forced: indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [] };
+      const forced = indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [];
+      return { untrackedInRaw: [], forced, reusable: false };
     }
+    // Only a version 2 index is sure to hold no intent-to-add entry, which no tree shows.
+    const reusable = !indexed || (await indexVersion(indexCopy)) === 2;
     const state = await this.loadRawState();
     const trailer = await indexTrailer(rawIndex, this.hashBytes);
-    if (
-      state !== null &&
-      trailer !== null &&
-      state.trailer === trailer &&
-      (!indexed || (await indexVersion(indexCopy)) === 2)
-    ) {
+    if (reusable && state !== null && trailer !== null && state.trailer === trailer) {
+      if (state.membership?.indexTree === indexTreeSha) return { ...state.membership, reusable };
       const fromTrees = await this.membershipFromTrees(state.tree, indexTreeSha).catch(() => null);
-      if (fromTrees !== null) return fromTrees;
+      if (fromTrees !== null) return { ...fromTrees, reusable };
     }
     const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
     const known = new Set(await this.entries(rawIndex, 'raw'));
@@ -461,6 +523,7 @@ export class GitWorktree implements GitSandbox {
     return {
       untrackedInRaw: [...known].filter((file) => !trackedSet.has(file)),
       forced: tracked.filter((file) => !known.has(file)),
+      reusable,
     };
   }
 
@@ -516,8 +579,16 @@ export class GitWorktree implements GitSandbox {
         typeof parsed.tree === 'string' &&
         hex.test(parsed.trailer) &&
         hex.test(parsed.tree)
-      )
-        return { trailer: parsed.trailer, tree: parsed.tree };
+      ) {
+        const memo = parsed.membership;
+        const strings = (value: unknown): value is string[] =>
+          Array.isArray(value) && value.every((item) => typeof item === 'string');
+        const membership =
+          memo && typeof memo.indexTree === 'string' && strings(memo.untrackedInRaw) && strings(memo.forced)
+            ? { membership: memo }
+            : {};
+        return { trailer: parsed.trailer, tree: parsed.tree, ...membership };
+      }
     } catch {
       // A damaged state is no state.
     }
@@ -525,13 +596,13 @@ export class GitWorktree implements GitSandbox {
   }
 
   /** Remembers that the raw index file `rawIndex` holds exactly the paths of `tree` (atomic write). */
-  private async saveRawState(rawIndex: string, tree: string): Promise<void> {
+  private async saveRawState(rawIndex: string, tree: string, membership: Membership | null): Promise<void> {
     const trailer = await indexTrailer(rawIndex, this.hashBytes);
     if (trailer === null) {
       await rm(this.rawStateFile, { force: true });
       return;
     }
-    const state: RawIndexState = { trailer, tree };
+    const state: RawIndexState = { trailer, tree, ...(membership ? { membership } : {}) };
     const temp = `${this.rawStateFile}.${process.pid}.tmp`;
     await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
     await rename(temp, this.rawStateFile);
@@ -1114,6 +1185,7 @@ export class GitWorktree implements GitSandbox {
       // refuses entries whose file changed since the scan, and checks all that before it
       // writes anything (git-read-tree(1), "Two Tree Merge").
       scan.rawTree = null;
+      scan.membership = null;
       await this.raw(['read-tree', '-u', '-m', scan.treeSha, toTree], { indexFile: scan.indexFile });
       scan.rawTree = toTree;
     } catch (error) {
