@@ -72,6 +72,36 @@ describe('the raw index as a stat cache', () => {
   });
 });
 
+describe('the raw index of a clean worktree shares the real index', () => {
+  it('is a hard link to the real index until git replaces that, and scans stay exact throughout', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/b.txt': 'b\n' });
+    const realIndex = path.join(repo, '.git', 'index');
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const first = await scanTree(sandbox);
+    expect(first).toBe(git(repo, 'write-tree'));
+    expect(statSync(rawIndexFile(repo)).ino).toBe(statSync(realIndex).ino);
+    expect(await scanTree(sandbox)).toBe(first);
+
+    // git writes a new index file (lock and rename): the kept raw index is the old one, intact.
+    writeFiles(repo, { 'a.txt': 'changed\n', 'c.txt': 'new\n' });
+    git(repo, 'add', 'c.txt');
+    expect(statSync(rawIndexFile(repo)).ino).not.toBe(statSync(realIndex).ino);
+    const next = await scanTree(sandbox);
+    const entries = treeEntries(repo, next);
+    expect(entries['a.txt']?.content).toBe(Buffer.from('changed\n').toString('base64'));
+    expect(entries['c.txt']?.content).toBe(Buffer.from('new\n').toString('base64'));
+  });
+
+  it('is a copy of its own when the first scan finds anything to change', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(repo, { 'u.txt': 'untracked\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    expect(statSync(rawIndexFile(repo)).ino).not.toBe(statSync(path.join(repo, '.git', 'index')).ino);
+    expect(statSync(rawIndexFile(repo)).nlink).toBe(1);
+  });
+});
+
 describe('raw index membership from a remembered tree', () => {
   /** Ignored files, a tracked ignored file, untracked files coming and going, a deletion, a D/F swap. */
   const steps: Array<(repo: string) => void> = [
@@ -100,7 +130,12 @@ describe('raw index membership from a remembered tree', () => {
   ];
 
   it('gives the same trees as listing both indexes, step by step', async () => {
-    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/t.txt': 't\n', 'lnk/t.txt': 'l\n', '.gitignore': 'build/\n' });
+    const repo = makeRepo({
+      'a.txt': 'a\n',
+      'dir/t.txt': 't\n',
+      'lnk/t.txt': 'l\n',
+      '.gitignore': 'build/\n',
+    });
     const sandbox = await new GitSandboxProvider().open(repo);
     await scanTree(sandbox);
     for (const step of steps) {
@@ -113,7 +148,9 @@ describe('raw index membership from a remembered tree', () => {
       const kept = readFileSync(rawIndexFile(repo));
       expect(await scanTree(sandbox)).toBe(viaState);
       expect(readFileSync(rawIndexFile(repo)).equals(kept)).toBe(true);
-      const memo = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { membership?: { indexTree: string } };
+      const memo = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as {
+        membership?: { indexTree: string };
+      };
       expect(memo.membership?.indexTree).toBe(git(repo, 'write-tree'));
       // …which the next one uses instead of asking git.
       expect(await scanTree(sandbox)).toBe(viaState);

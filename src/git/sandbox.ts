@@ -7,6 +7,7 @@ import type { Stats } from 'node:fs';
 import {
   copyFile,
   cp,
+  link,
   lstat,
   mkdir,
   mkdtemp,
@@ -84,6 +85,8 @@ interface Filled {
   indexTreeSha: string;
   skipped: SkippedPath[];
   membership: Membership | null;
+  /** The raw index is still the untouched copy of the real index it started as. */
+  pristine: boolean;
 }
 
 /** Where a scan's raw index starts: the kept one, a copy of the real index, or nothing. */
@@ -352,7 +355,7 @@ export class GitWorktree implements GitSandbox {
         await rm(rawIndex, { force: true });
         fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
       }
-      const { treeSha, indexTreeSha, skipped, membership } = await fill;
+      const { treeSha, indexTreeSha, skipped, membership, pristine } = await fill;
       await removeCopy();
       const scan: GitScan = new GitScan(
         treeSha,
@@ -365,7 +368,8 @@ export class GitWorktree implements GitSandbox {
           // state is written first: if another scan renames its own index in between, the
           // checksum no longer matches and the next scan lists both indexes instead.
           if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree, scan.membership);
-          await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
+          const shared = pristine && scan.rawTree === treeSha && (await this.linkRealIndex(rawIndex));
+          if (!shared) await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
           await removeRaw();
         },
       );
@@ -479,7 +483,11 @@ export class GitWorktree implements GitSandbox {
         .filter((dir) => !excludedPaths.has(dir))
         .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
     ];
-    const treeSha = await this.writeTree(rawIndex, 'raw');
+    // A raw index that is still the copy of the real index it started as holds the same
+    // entries, hence the same tree (write-tree reads entries only; ITA entries are left out by
+    // both), and stays byte-identical to the real index, which lets it be shared (linkRealIndex).
+    const pristine = origin === 'real' && removals.size === 0 && updates.size === 0;
+    const treeSha = pristine ? indexTreeSha : await this.writeTree(rawIndex, 'raw');
     // Left as found, the raw index still differs from the index tree exactly so: remember it.
     const membership =
       reusable &&
@@ -488,7 +496,7 @@ export class GitWorktree implements GitSandbox {
       untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT
         ? { indexTree: indexTreeSha, untrackedInRaw, forced }
         : null;
-    return { treeSha, indexTreeSha, skipped, membership };
+    return { treeSha, indexTreeSha, skipped, membership, pristine };
   }
 
   /**
@@ -606,6 +614,42 @@ export class GitWorktree implements GitSandbox {
     const temp = `${this.rawStateFile}.${process.pid}.tmp`;
     await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
     await rename(temp, this.rawStateFile);
+  }
+
+  /**
+   * Keeps the real index itself, hard-linked, as the raw index, instead of the byte-identical
+   * copy `rawIndex` (the first scan of a clean, conversion-free worktree): the kept stat cache
+   * then costs no disk until git replaces the real index. Safe because neither file is ever
+   * written in place: git writes an index to `<name>.lock` and renames it over the old one
+   * (gitformat-index(5), api-lockfile), and savepoint only reads the kept raw index (each scan
+   * works on a copy and renames that over it). Linked only when the real index still has the
+   * copy's trailing checksum, size and mtime (to the ms the copy kept), so the kept file is
+   * exactly what the copy was.
+   *
+   * @returns false when the files differ or the file system refuses the link (the copy is kept)
+   */
+  private async linkRealIndex(rawIndex: string): Promise<boolean> {
+    const [real, copy] = await Promise.all([
+      stat(this.layout.indexFile).catch(() => undefined),
+      stat(rawIndex).catch(() => undefined),
+    ]);
+    if (!real || !copy || real.size !== copy.size || Math.floor(real.mtimeMs) !== Math.floor(copy.mtimeMs)) {
+      return false;
+    }
+    const [realTrailer, copyTrailer] = await Promise.all([
+      indexTrailer(this.layout.indexFile, this.hashBytes),
+      indexTrailer(rawIndex, this.hashBytes),
+    ]);
+    if (realTrailer === null || realTrailer !== copyTrailer) return false;
+    const temp = `${rawIndex}.link`;
+    try {
+      await link(this.layout.indexFile, temp);
+      await rename(temp, this.rawIndexFile);
+      return true;
+    } catch {
+      await rm(temp, { force: true });
+      return false;
+    }
   }
 
   /** Paths of an index's entries (`ls-files -c`; reads the index only). */
