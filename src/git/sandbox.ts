@@ -623,8 +623,8 @@ export class GitWorktree implements GitSandbox {
    * written in place: git writes an index to `<name>.lock` and renames it over the old one
    * (gitformat-index(5), api-lockfile), and savepoint only reads the kept raw index (each scan
    * works on a copy and renames that over it). Linked only when the real index still has the
-   * copy's trailing checksum, size and mtime (to the ms the copy kept), so the kept file is
-   * exactly what the copy was.
+   * copy's trailing checksum, size and mtime (within the millisecond the copy kept), so the kept
+   * file is exactly what the copy was, with the mtime git itself gives it.
    *
    * @returns false when the files differ or the file system refuses the link (the copy is kept)
    */
@@ -633,9 +633,8 @@ export class GitWorktree implements GitSandbox {
       stat(this.layout.indexFile).catch(() => undefined),
       stat(rawIndex).catch(() => undefined),
     ]);
-    if (!real || !copy || real.size !== copy.size || Math.floor(real.mtimeMs) !== Math.floor(copy.mtimeMs)) {
-      return false;
-    }
+    // utimes keeps the copy's mtime to the millisecond, rounded down (here: 1 ns below it).
+    if (!real || !copy || real.size !== copy.size || Math.abs(real.mtimeMs - copy.mtimeMs) >= 1) return false;
     const [realTrailer, copyTrailer] = await Promise.all([
       indexTrailer(this.layout.indexFile, this.hashBytes),
       indexTrailer(rawIndex, this.hashBytes),
