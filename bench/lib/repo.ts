@@ -295,15 +295,24 @@ export function applyWorkload(dir: string, workload: Workload, round: number): v
   for (const file of workload.removed) rmSync(path.join(dir, file), { force: true });
 }
 
-/** Bytes used by a directory tree on disk (allocated blocks, like `du -s --block-size=1`). */
+/**
+ * Bytes used by a directory tree on disk (allocated blocks, like `du -s --block-size=1`: a file
+ * with several hard links in the tree counts once, e.g. savepoint's raw index sharing the real
+ * index's inode).
+ */
 export function diskBytes(dir: string): number {
   let total = 0;
+  const seen = new Set<string>();
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) walk(full);
       const info = lstatSync(full, { bigint: false, throwIfNoEntry: false });
-      if (info) total += info.blocks * 512;
+      if (!info) continue;
+      const inode = `${info.dev}:${info.ino}`;
+      if (info.nlink > 1 && seen.has(inode)) continue;
+      seen.add(inode);
+      total += info.blocks * 512;
     }
   };
   walk(dir);

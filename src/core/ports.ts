@@ -181,8 +181,11 @@ export interface GitSandbox {
    * out of the worktree into savepoint's own directory under `label`, keeping their paths.
    */
   moveAside(paths: readonly string[], label: string): Promise<MovedAside[]>;
-  /** Sets the real index to `indexTree`, keeping stat data of unchanged entries. */
-  resetIndex(indexTree: string): Promise<void>;
+  /**
+   * Sets the real index to `indexTree`, keeping stat data of unchanged entries and refreshing
+   * that of the `rewritten` worktree paths (rollback's), so the next `git status` re-hashes nothing.
+   */
+  resetIndex(indexTree: string, rewritten?: readonly string[]): Promise<void>;
   /** Moves HEAD (or its branch) from `current` to `target` with a compare-and-set; `reason` goes to the reflog. */
   moveHead(current: HeadState, target: HeadState, reason: string): Promise<void>;
   /** True while another git process holds the real index lock. */

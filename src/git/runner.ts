@@ -3,6 +3,7 @@
  * environment built once, expected non-zero exits returned as values, unexpected ones
  * thrown as {@link GitCommandError} carrying the command, exit code and stderr.
  */
+import { spawn } from 'node:child_process';
 import { GitError, type SimpleGitOptions, simpleGit } from 'simple-git';
 import { GitCommandError } from '../core/errors.js';
 
@@ -71,6 +72,12 @@ export interface GitRunOptions {
   config?: readonly string[];
   /** Also return stdout as the exact bytes git wrote (`stdoutBytes`), e.g. a patch of non-UTF-8 files. */
   bytes?: boolean;
+  /**
+   * Bytes to write to git's stdin (e.g. NUL-separated paths for `update-index -z --stdin`,
+   * instructions for `update-ref --stdin`). simple-git has no stdin, so such calls are spawned
+   * directly, with the same argv, `-c` settings, environment and error mapping.
+   */
+  input?: string | Uint8Array;
 }
 
 /** Result of one git call. `stdout` is untrimmed. */
@@ -89,6 +96,7 @@ export interface GitRunResult {
  *   `allowExit`, or cannot be spawned; `details` has `args`, `exitCode`, `stderr`.
  */
 export async function runGit(args: readonly string[], options: GitRunOptions): Promise<GitRunResult> {
+  if (options.input !== undefined) return runWithInput(args, options, options.input);
   let exitCode = 0;
   let stderr = '';
   const allow = options.allowExit ?? [];
@@ -139,4 +147,51 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
       details: { args: [...args], exitCode, stderr: stderr.trim() },
     });
   }
+}
+
+/** {@link runGit} for a call that needs stdin: `git -c … <args>` spawned directly (argv only, no shell). */
+function runWithInput(
+  args: readonly string[],
+  options: GitRunOptions,
+  input: string | Uint8Array,
+): Promise<GitRunResult> {
+  const config = options.config ? [...CONFIG, ...options.config] : CONFIG;
+  const argv = [...config.flatMap((setting) => ['-c', setting]), ...args];
+  const env = {
+    ...gitEnv(),
+    ...options.env,
+    ...(options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {}),
+  };
+  const allow = options.allowExit ?? [];
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', argv, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const fail = (cause: unknown, exitCode: number, stderr: string) => {
+      const first = stderr.split('\n').find((line) => line.trim().length > 0) ?? String(cause);
+      reject(
+        new GitCommandError(`git ${args[0] ?? ''} failed: ${first.trim()}`, {
+          cause,
+          details: { args: [...args], exitCode, stderr: stderr.trim() },
+        }),
+      );
+    };
+    child.once('error', (error) => fail(error, -1, ''));
+    // git may exit before reading all of stdin (e.g. on a bad path): its exit code tells, not EPIPE.
+    child.stdin.once('error', () => undefined);
+    child.once('close', (code) => {
+      const exitCode = code ?? -1;
+      const stdoutBytes = Buffer.concat(out);
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (exitCode !== 0 && !allow.includes(exitCode)) {
+        fail(new Error(stderr || `git exited with ${exitCode}`), exitCode, stderr);
+        return;
+      }
+      const stdout = stdoutBytes.toString('utf8');
+      resolve(options.bytes ? { stdout, stderr, exitCode, stdoutBytes } : { stdout, stderr, exitCode });
+    });
+    child.stdin.end(input);
+  });
 }

@@ -2,13 +2,16 @@
  * The git adapter of the {@link GitSandbox} and {@link SandboxProvider} ports: snapshots a
  * worktree into trees and commits without touching it, and restores one path-by-path.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import {
   copyFile,
   cp,
+  link,
   lstat,
   mkdir,
   mkdtemp,
+  open,
   readdir,
   readFile,
   realpath,
@@ -38,7 +41,7 @@ import type {
 } from '../core/ports.js';
 import { processAlive } from '../core/process.js';
 import { attributesConvert, autocrlfConverts, ensureRawView, RAW_CONFIG } from './raw-view.js';
-import { type GitRunOptions, runGit } from './runner.js';
+import { type GitRunOptions, runGit, SAVEPOINT_IDENTITY } from './runner.js';
 import { trackTempFile } from './temp-files.js';
 
 /** A scan backed by a private (raw-view) index file that matches the worktree at scan time. */
@@ -53,7 +56,15 @@ class GitScan implements SnapshotScan {
     /** Raw-view index: every non-ignored, non-skipped file, with fresh stat data. */
     readonly indexFile: string,
     private readonly release: () => Promise<void>,
-  ) {}
+  ) {
+    this.rawTree = treeSha;
+  }
+
+  /** The tree `indexFile` holds now (`checkoutTree` moves it on); null when unknown. */
+  rawTree: string | null;
+
+  /** How `rawTree` differs from the index tree, when the scan left the raw index as it found it. */
+  membership: Membership | null = null;
 
   async dispose(): Promise<void> {
     if (this.released) return;
@@ -66,6 +77,74 @@ class GitScan implements SnapshotScan {
 async function fileSize(file: string): Promise<number | undefined> {
   const info = await lstat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
+}
+
+/** What {@link GitWorktree.fillRaw} made: both trees, what it left out, and the raw index's membership if unchanged. */
+interface Filled {
+  treeSha: string;
+  indexTreeSha: string;
+  skipped: SkippedPath[];
+  membership: Membership | null;
+  /** The raw index is still the untouched copy of the real index it started as. */
+  pristine: boolean;
+}
+
+/** Where a scan's raw index starts: the kept one, a copy of the real index, or nothing. */
+type RawOrigin = 'kept' | 'real' | 'empty';
+
+/**
+ * What savepoint remembers about the raw index it keeps (`<gitDir>/savepoint/raw-index.state`):
+ * the file's trailing checksum and the tree `write-tree` gives for it. The checksum is git's
+ * hash of the whole file (gitformat-index(5), "Index checksum"), so a matching one means the
+ * same entries; the tree then names exactly the raw index's paths.
+ */
+interface RawIndexState {
+  /** Hex of the index file's last `hashBytes` bytes. */
+  trailer: string;
+  tree: string;
+  /** How `tree` differed from the real index's tree `indexTree` (a pure function of the two ids). */
+  membership?: Membership;
+}
+
+/** Entries of the raw index the real index lacks, and the reverse, for one pair of trees. */
+interface Membership {
+  indexTree: string;
+  untrackedInRaw: string[];
+  forced: string[];
+}
+
+/** Longest membership lists remembered in the state file (beyond, they are asked of git again). */
+const MEMBERSHIP_MEMO_LIMIT = 10_000;
+
+/**
+ * Hex of an index file's trailing checksum, or null when the file is missing, too short or
+ * the checksum is all zeros (`index.skipHash`, git ≥ 2.40: the file then names nothing).
+ */
+async function indexTrailer(file: string, hashBytes: number): Promise<string | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  try {
+    const { size } = await handle.stat();
+    if (size < 12 + hashBytes) return null;
+    const buffer = Buffer.alloc(hashBytes);
+    await handle.read(buffer, 0, hashBytes, size - hashBytes);
+    return buffer.every((byte) => byte === 0) ? null : buffer.toString('hex');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The version in an index file's header (`DIRC`, then a 32-bit big-endian version), or null. */
+async function indexVersion(file: string): Promise<number | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  try {
+    const header = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(header, 0, 8, 0);
+    return bytesRead === 8 && header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(4) : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The empty tree's id per object format (`git hash-object -t tree /dev/null`). */
@@ -83,6 +162,12 @@ const BLOB_MODE = /^(100644|100755|120000)$/;
  * colour, no rename detection (every path is its own add/delete/modify).
  */
 const PLAIN_DIFF = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+
+/**
+ * Past this many rewritten paths, rollback refreshes the whole index: git matches every entry
+ * against every pathspec, so a long pathspec list costs more than one lstat per entry.
+ */
+export const TARGETED_REFRESH_LIMIT = 200;
 
 /** Past this many changed paths, listing the whole tree once is cheaper than one pathspec per path. */
 const PATHSPEC_LIMIT = 1000;
@@ -190,27 +275,55 @@ export class GitWorktree implements GitSandbox {
     return (await this.repositoryId()) ?? candidate;
   }
 
+  /**
+   * HEAD's commit and branch in one `rev-parse HEAD^{commit} --symbolic-full-name HEAD`: the
+   * commit id, then the full ref name HEAD resolves to, or `HEAD` when it is detached
+   * (git-rev-parse(1)). On an unborn branch (no commit: rev-parse fails) or a broken HEAD, the
+   * two questions are asked apart (`symbolic-ref -q HEAD`, `rev-parse -q --verify`).
+   */
   async head(): Promise<HeadState> {
-    const [ref, sha] = await Promise.all([
+    const both = await this.git(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'], {
+      allowExit: [128],
+    });
+    const [sha = '', name = ''] = both.stdout.split('\n');
+    if (both.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) && name.length > 0) {
+      return { ref: name === 'HEAD' ? null : name, sha };
+    }
+    const [ref, commit] = await Promise.all([
       this.git(['symbolic-ref', '-q', 'HEAD'], { allowExit: [1] }),
       this.git(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { allowExit: [1] }),
     ]);
-    return { ref: ref.stdout.trim() || null, sha: sha.stdout.trim() || null };
+    return { ref: ref.stdout.trim() || null, sha: commit.stdout.trim() || null };
   }
 
   /**
    * Snapshots the worktree without touching it (DESIGN §4):
    *
    * - the index tree: `write-tree` of a private copy of the real index;
-   * - the worktree tree: `add -A` and `write-tree` through the raw view on a private index.
-   *   That index starts from the previous scan's raw index (savepoint's own stat cache, so
-   *   the cost is O(changed files)); on the first scan of a worktree, from the real index if
-   *   no content conversion is configured (then its blobs are the raw bytes), else empty
-   *   (every file hashed once).
+   * - the worktree tree: `write-tree` through the raw view of a private index made to match the
+   *   worktree. That index starts from the previous scan's raw index (savepoint's own stat
+   *   cache, so the cost is O(changed files)); on the first scan of a worktree, from the real
+   *   index if no content conversion is configured (then its blobs are the raw bytes), else
+   *   empty (every file hashed once).
+   *
+   * The worktree is walked once: `ls-files -o --exclude-standard` (the untracked, non-ignored
+   * files: a directory walk) and `diff-files --name-only` (the entries whose file changed or is
+   * gone: an lstat of each entry) run side by side, then `update-index --add --remove
+   * --replace -z --stdin` re-hashes exactly those paths (git-update-index(1)). Entries that
+   * changed go first, so a file replaced by a directory is removed before the files under it
+   * are added. git's racy-entry rule keeps this exact: an entry whose mtime is not older than
+   * its index file is compared by content, never trusted by stat (git
+   * `Documentation/technical/racy-git.txt`); both index copies keep their source's mtime for it.
+   *
+   * Which entries of the raw index are untracked files (to re-check against ignore rules, nested
+   * repositories and the size cap) and which tracked files it lacks comes from one `diff-tree`
+   * between the tree the raw index held at the end of the previous scan and the index tree:
+   * O(differences), no listing of either index. That tree is remembered keyed by the raw
+   * index's trailing checksum (see {@link RawIndexState}); when it does not match, when the real
+   * index is not version 2 (only v2 guarantees no intent-to-add entry, which no tree shows), or
+   * when the tree is gone, both indexes are listed instead (`ls-files -c`).
    *
    * Nested repositories and untracked files over `untrackedSizeCap` are excluded and reported.
-   * The real index is copied with its mtime, so git's racy-entry check (entries as new as the
-   * index file are re-hashed) behaves exactly as for the real index.
    */
   async scan(options: ScanOptions): Promise<SnapshotScan> {
     const tmp = path.join(this.ownDir, 'tmp');
@@ -220,88 +333,321 @@ export class GitWorktree implements GitSandbox {
     const rawIndex = path.join(tmp, `raw-${stamp}`);
     const removeCopy = trackTempFile(indexCopy);
     const removeRaw = trackTempFile(rawIndex);
+    const headPromise = this.head();
+    // Never left unobserved: a failure below must not become an unhandled rejection.
+    headPromise.catch(() => undefined);
     try {
-      const headPromise = this.head();
       const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
       const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
-      const indexTreeSha = await this.writeTree(indexCopy, 'real');
-      // The raw index must hold what the user's index tracks (a tracked file is captured even
-      // when an ignore rule matches it) plus the untracked files no rule ignores. The two
-      // indexes are compared by name; ignore rules are matched only against the difference.
-      const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
-      let untrackedInRaw: string[] = [];
-      let forced: string[] = [];
-      if (seeded) {
-        const known = new Set(await this.entries(rawIndex, 'raw'));
-        const trackedSet = new Set(tracked);
-        untrackedInRaw = [...known].filter((file) => !trackedSet.has(file));
-        forced = tracked.filter((file) => !known.has(file));
-      } else if (indexed && (await this.conversionFree())) {
-        await rename(indexCopy, rawIndex);
-      } else if (indexed) {
-        forced = await this.ignoredAmong(indexCopy, 'real', null);
+      let origin: RawOrigin = 'empty';
+      if (seeded) origin = 'kept';
+      else if (indexed && (await this.conversionFree())) {
+        await this.copyKeepingMtime(indexCopy, rawIndex);
+        origin = 'real';
       }
-      const submodules = await this.submodulePaths();
-      const untracked = (
-        await this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex })
-      ).stdout
-        .split('\0')
-        .filter(Boolean);
-      const excluded = await this.findSkipped(
-        [...untracked, ...untrackedInRaw],
-        options.untrackedSizeCap,
-        submodules,
-      );
-      // Untracked files the raw index remembers but that left the snapshot: ignored now, or
-      // now inside a nested repository, or grown over the size cap.
-      const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
-      const gone = untrackedInRaw.filter(
-        (file) =>
-          ignoredNow.has(file) ||
-          excluded.some((entry) => file === entry.path || file.startsWith(`${entry.path}/`)),
-      );
-      for (let i = 0; i < gone.length; i += 1000) {
-        await this.raw(['update-index', '--force-remove', '--', ...gone.slice(i, i + 1000)], {
-          indexFile: rawIndex,
-        });
-      }
-      const excludes = excluded.map((entry) => `:(exclude,literal)${entry.path}`);
-      // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
-      // files are never entered. Report it like the other paths whose content is left out.
-      const skipped = [
-        ...excluded,
-        ...[...submodules]
-          .filter((dir) => !excluded.some((entry) => entry.path === dir))
-          .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
-      ];
+      let fill: Promise<Filled>;
       try {
-        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
+        fill = this.fillRaw(rawIndex, indexCopy, indexed, origin, options);
+        await fill;
       } catch (error) {
-        if (!seeded) throw error;
+        if (origin !== 'kept' || error instanceof UnmergedIndexError) throw error;
         // A stale or damaged stat cache is only a cache: start over from nothing.
         await rm(rawIndex, { force: true });
-        forced = indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [];
-        await this.raw(['add', '-A', '--', '.', ...excludes], { indexFile: rawIndex });
+        fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
       }
-      // Tracked files add -A did not pick up because an ignore rule matches them.
-      const present: string[] = [];
-      for (const file of forced)
-        if (await lstat(path.join(this.path, file)).catch(() => undefined)) present.push(file);
-      for (let i = 0; i < present.length; i += 1000) {
-        await this.raw(['add', '-f', '--', ...present.slice(i, i + 1000)], { indexFile: rawIndex });
-      }
-      const treeSha = await this.writeTree(rawIndex, 'raw');
+      const { treeSha, indexTreeSha, skipped, membership, pristine } = await fill;
       await removeCopy();
-      const keep = async () => {
-        // Any index git wrote is a valid stat cache for the next scan; rename is atomic.
-        await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
-        await removeRaw();
-      };
-      return new GitScan(treeSha, indexTreeSha, await headPromise, skipped, rawIndex, keep);
+      const scan: GitScan = new GitScan(
+        treeSha,
+        indexTreeSha,
+        await headPromise,
+        skipped,
+        rawIndex,
+        async () => {
+          // Any index git wrote is a valid stat cache for the next scan; rename is atomic. The
+          // state is written first: if another scan renames its own index in between, the
+          // checksum no longer matches and the next scan lists both indexes instead.
+          if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree, scan.membership);
+          const shared = pristine && scan.rawTree === treeSha && (await this.linkRealIndex(rawIndex));
+          if (!shared) await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
+          await removeRaw();
+        },
+      );
+      scan.membership = membership;
+      return scan;
     } catch (error) {
       await removeCopy();
       await removeRaw();
       throw error;
+    }
+  }
+
+  /**
+   * Brings the private raw index `rawIndex` (as `origin` left it) to the worktree's state and
+   * writes both trees. See {@link scan}.
+   */
+  private async fillRaw(
+    rawIndex: string,
+    indexCopy: string,
+    indexed: boolean,
+    origin: RawOrigin,
+    options: ScanOptions,
+  ): Promise<Filled> {
+    // The walk reads only the raw index and the worktree: it runs while the trees are compared.
+    const walk = Promise.all([
+      this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex }),
+      this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
+    ]);
+    walk.catch(() => undefined);
+    const indexTreeSha = await this.writeTree(indexCopy, 'real');
+    // The raw index must hold what the user's index tracks (a tracked file is captured even
+    // when an ignore rule matches it) plus the untracked files no rule ignores. Ignore rules
+    // are matched only against the difference of the two.
+    const { untrackedInRaw, forced, reusable } = await this.rawMembership(
+      rawIndex,
+      indexCopy,
+      indexed,
+      origin,
+      indexTreeSha,
+    );
+    const [others, changed] = await walk;
+    const untracked = others.stdout.split('\0').filter(Boolean);
+    const modified = changed.stdout.split('\0').filter(Boolean);
+    const submodules = await this.submodulePaths();
+    const excluded = await this.findSkipped(
+      [...untracked, ...untrackedInRaw],
+      options.untrackedSizeCap,
+      submodules,
+    );
+    const excludedPaths = new Set(excluded.map((entry) => entry.path));
+    const isExcluded = (file: string) => {
+      for (let at = file.length; at > 0; at = file.lastIndexOf('/', at - 1)) {
+        if (excludedPaths.has(file.slice(0, at))) return true;
+      }
+      return false;
+    };
+    // Untracked files the raw index remembers but that left the snapshot: ignored now, or
+    // now inside a nested repository, or grown over the size cap.
+    const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
+    const gone = new Set(untrackedInRaw.filter((file) => ignoredNow.has(file) || isExcluded(file)));
+    // update-index refuses a path beyond a symbolic link (a tracked file whose directory became
+    // a symlink): such entries are gone from the worktree and leave with --force-remove.
+    const symlinked = new Map<string, boolean>();
+    const beyondSymlink = async (file: string) => {
+      for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1)) {
+        const dir = file.slice(0, at);
+        let link = symlinked.get(dir);
+        if (link === undefined) {
+          link = (await lstat(path.join(this.path, dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
+          symlinked.set(dir, link);
+        }
+        if (link) return true;
+      }
+      return false;
+    };
+    // Changed and deleted entries first (a file that became a directory leaves before the
+    // files under it arrive), then new files. A directory git lists with a trailing slash is
+    // a nested repository (never entered, see findSkipped).
+    const removals = new Set(gone);
+    const updates = new Set<string>();
+    for (const file of modified) {
+      if (gone.has(file) || isExcluded(file)) continue;
+      if (await beyondSymlink(file)) removals.add(file);
+      else updates.add(file);
+    }
+    for (const file of untracked) if (!file.endsWith('/') && !isExcluded(file)) updates.add(file);
+    // Tracked files the raw index lacks, e.g. because an ignore rule matches them. A directory
+    // there is a declared submodule (recorded as its gitlink) or holds files the walk lists.
+    for (const file of forced) {
+      if (await beyondSymlink(file)) continue;
+      const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+      if (info && (!info.isDirectory() || submodules.has(file))) updates.add(file);
+    }
+    if (removals.size > 0) {
+      await this.raw(['update-index', '--force-remove', '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: [...removals].map((file) => `${file}\0`).join(''),
+      });
+    }
+    if (updates.size > 0) {
+      await this.raw(['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: [...updates].map((file) => `${file}\0`).join(''),
+      });
+    }
+    // A submodule the index tracks stays in the snapshot as a gitlink (its commit id); its
+    // files are never entered. Report it like the other paths whose content is left out.
+    const skipped = [
+      ...excluded,
+      ...[...submodules]
+        .filter((dir) => !excludedPaths.has(dir))
+        .map((dir): SkippedPath => ({ path: dir, reason: 'submodule' })),
+    ];
+    // A raw index that is still the copy of the real index it started as holds the same
+    // entries, hence the same tree (write-tree reads entries only; ITA entries are left out by
+    // both), and stays byte-identical to the real index, which lets it be shared (linkRealIndex).
+    const pristine = origin === 'real' && removals.size === 0 && updates.size === 0;
+    const treeSha = pristine ? indexTreeSha : await this.writeTree(rawIndex, 'raw');
+    // Left as found, the raw index still differs from the index tree exactly so: remember it.
+    const membership =
+      reusable &&
+      removals.size === 0 &&
+      updates.size === 0 &&
+      untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT
+        ? { indexTree: indexTreeSha, untrackedInRaw, forced }
+        : null;
+    return { treeSha, indexTreeSha, skipped, membership, pristine };
+  }
+
+  /**
+   * Entries of the raw index that the real index does not track (`untrackedInRaw`) and
+   * entries of the real index the raw index lacks (`forced`). See {@link scan}.
+   */
+  private async rawMembership(
+    rawIndex: string,
+    indexCopy: string,
+    indexed: boolean,
+    origin: RawOrigin,
+    indexTreeSha: string,
+  ): Promise<{ untrackedInRaw: string[]; forced: string[]; reusable: boolean }> {
+    if (origin === 'real') return { untrackedInRaw: [], forced: [], reusable: false };
+    if (origin === 'empty') {
+      // Tracked files no ignore rule matches are found by the walk like any other.
+      const forced = indexed ? await this.ignoredAmong(indexCopy, 'real', null) : [];
+      return { untrackedInRaw: [], forced, reusable: false };
+    }
+    // Only a version 2 index is sure to hold no intent-to-add entry, which no tree shows.
+    const reusable = !indexed || (await indexVersion(indexCopy)) === 2;
+    const state = await this.loadRawState();
+    const trailer = await indexTrailer(rawIndex, this.hashBytes);
+    if (reusable && state !== null && trailer !== null && state.trailer === trailer) {
+      if (state.membership?.indexTree === indexTreeSha) return { ...state.membership, reusable };
+      const fromTrees = await this.membershipFromTrees(state.tree, indexTreeSha).catch(() => null);
+      if (fromTrees !== null) return { ...fromTrees, reusable };
+    }
+    const tracked = indexed ? await this.entries(indexCopy, 'real') : [];
+    const known = new Set(await this.entries(rawIndex, 'raw'));
+    const trackedSet = new Set(tracked);
+    return {
+      untrackedInRaw: [...known].filter((file) => !trackedSet.has(file)),
+      forced: tracked.filter((file) => !known.has(file)),
+      reusable,
+    };
+  }
+
+  /**
+   * {@link rawMembership} from trees: `rawTree` holds exactly the raw index's paths, `indexTree`
+   * the real index's (version 2: no intent-to-add entries, which `write-tree` leaves out).
+   * `diff-tree -r` reads only the subtrees that differ (git-diff-tree(1)).
+   *
+   * @throws {GitCommandError} when a tree is gone (e.g. `git gc` pruned an unrecorded scan's tree)
+   */
+  private async membershipFromTrees(
+    rawTree: string,
+    indexTree: string,
+  ): Promise<{ untrackedInRaw: string[]; forced: string[] }> {
+    const untrackedInRaw: string[] = [];
+    const forced: string[] = [];
+    if (rawTree === indexTree) return { untrackedInRaw, forced };
+    const { stdout } = await this.git([
+      'diff-tree',
+      '-r',
+      '-z',
+      '--no-renames',
+      '--name-status',
+      rawTree,
+      indexTree,
+    ]);
+    const fields = stdout.split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'D') untrackedInRaw.push(fields[i + 1] as string);
+      else if (fields[i] === 'A') forced.push(fields[i + 1] as string);
+    }
+    return { untrackedInRaw, forced };
+  }
+
+  /** Bytes of an object id (and of an index file's trailing checksum) in this repository. */
+  private get hashBytes(): number {
+    return this.layout.objectFormat === 'sha256' ? 32 : 20;
+  }
+
+  private get rawStateFile(): string {
+    return path.join(this.ownDir, 'raw-index.state');
+  }
+
+  /** The remembered tree of the kept raw index, or null when there is none or it is unreadable. */
+  private async loadRawState(): Promise<RawIndexState | null> {
+    const text = await readFile(this.rawStateFile, 'utf8').catch(() => null);
+    if (text === null) return null;
+    try {
+      const parsed = JSON.parse(text) as Partial<RawIndexState>;
+      const hex = /^[0-9a-f]+$/;
+      if (
+        typeof parsed.trailer === 'string' &&
+        typeof parsed.tree === 'string' &&
+        hex.test(parsed.trailer) &&
+        hex.test(parsed.tree)
+      ) {
+        const memo = parsed.membership;
+        const strings = (value: unknown): value is string[] =>
+          Array.isArray(value) && value.every((item) => typeof item === 'string');
+        const membership =
+          memo && typeof memo.indexTree === 'string' && strings(memo.untrackedInRaw) && strings(memo.forced)
+            ? { membership: memo }
+            : {};
+        return { trailer: parsed.trailer, tree: parsed.tree, ...membership };
+      }
+    } catch {
+      // A damaged state is no state.
+    }
+    return null;
+  }
+
+  /** Remembers that the raw index file `rawIndex` holds exactly the paths of `tree` (atomic write). */
+  private async saveRawState(rawIndex: string, tree: string, membership: Membership | null): Promise<void> {
+    const trailer = await indexTrailer(rawIndex, this.hashBytes);
+    if (trailer === null) {
+      await rm(this.rawStateFile, { force: true });
+      return;
+    }
+    const state: RawIndexState = { trailer, tree, ...(membership ? { membership } : {}) };
+    const temp = `${this.rawStateFile}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    await rename(temp, this.rawStateFile);
+  }
+
+  /**
+   * Keeps the real index itself, hard-linked, as the raw index, instead of the byte-identical
+   * copy `rawIndex` (the first scan of a clean, conversion-free worktree): the kept stat cache
+   * then costs no disk until git replaces the real index. Safe because neither file is ever
+   * written in place: git writes an index to `<name>.lock` and renames it over the old one
+   * (gitformat-index(5), api-lockfile), and savepoint only reads the kept raw index (each scan
+   * works on a copy and renames that over it). Linked only when the real index still has the
+   * copy's trailing checksum, size and mtime (within the millisecond the copy kept), so the kept
+   * file is exactly what the copy was, with the mtime git itself gives it.
+   *
+   * @returns false when the files differ or the file system refuses the link (the copy is kept)
+   */
+  private async linkRealIndex(rawIndex: string): Promise<boolean> {
+    const [real, copy] = await Promise.all([
+      stat(this.layout.indexFile).catch(() => undefined),
+      stat(rawIndex).catch(() => undefined),
+    ]);
+    // utimes keeps the copy's mtime to the millisecond, rounded down (here: 1 ns below it).
+    if (!real || !copy || real.size !== copy.size || Math.abs(real.mtimeMs - copy.mtimeMs) >= 1) return false;
+    const [realTrailer, copyTrailer] = await Promise.all([
+      indexTrailer(this.layout.indexFile, this.hashBytes),
+      indexTrailer(rawIndex, this.hashBytes),
+    ]);
+    if (realTrailer === null || realTrailer !== copyTrailer) return false;
+    const temp = `${rawIndex}.link`;
+    try {
+      await link(this.layout.indexFile, temp);
+      await rename(temp, this.rawIndexFile);
+      return true;
+    } catch {
+      await rm(temp, { force: true });
+      return false;
     }
   }
 
@@ -459,28 +805,66 @@ export class GitWorktree implements GitSandbox {
     }
   }
 
+  /**
+   * Writes the checkpoint commit and, like `git stash`, its second parent recording the staged
+   * state (the index commit), in one `hash-object -t commit -w --stdin-paths --no-filters`
+   * instead of two `commit-tree`: the index commit's id is computed here (an object id is the
+   * hash of `commit <size>\0<body>`, git-hash-object(1)) so the checkpoint
+   * commit can name it before either is written. The bodies are what `commit-tree` writes for
+   * savepoint's fixed identity (`tree`, `parent` lines, `author`, `committer`, blank line,
+   * message); hash-object checks their format, and the ids git reports must equal the computed
+   * ones or nothing is returned.
+   *
+   * @returns the checkpoint commit's id
+   * @throws {InternalError} git wrote objects under other ids than computed (never expected)
+   */
   async commitScan(scan: SnapshotScan, message: string): Promise<string> {
-    const parents = scan.head.sha ? ['-p', scan.head.sha] : [];
-    // Like `git stash`: the checkpoint commit's second parent records the staged state.
-    const indexCommit = await this.git([
-      'commit-tree',
-      '--no-gpg-sign',
-      ...parents,
-      '-m',
-      `index of ${message}`,
-      scan.indexTreeSha,
-    ]);
-    const commit = await this.git([
-      'commit-tree',
-      '--no-gpg-sign',
-      ...parents,
-      '-p',
-      indexCommit.stdout.trim(),
-      '-m',
-      message,
-      scan.treeSha,
-    ]);
-    return commit.stdout.trim();
+    const stamp = `${SAVEPOINT_IDENTITY.name} <${SAVEPOINT_IDENTITY.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+    const body = (tree: string, parents: readonly string[], text: string) =>
+      Buffer.from(
+        [
+          `tree ${tree}`,
+          ...parents.map((p) => `parent ${p}`),
+          `author ${stamp}`,
+          `committer ${stamp}`,
+          '',
+          `${text}\n`,
+        ].join('\n'),
+        'utf8',
+      );
+    const head = scan.head.sha ? [scan.head.sha] : [];
+    const indexBody = body(scan.indexTreeSha, head, `index of ${message}`);
+    const indexId = this.objectId('commit', indexBody);
+    const commitBody = body(scan.treeSha, [...head, indexId], message);
+    const commitId = this.objectId('commit', commitBody);
+    const indexFile = await this.tempFile('commit');
+    const commitFile = await this.tempFile('commit');
+    try {
+      await writeFile(indexFile.file, indexBody, { mode: 0o600 });
+      await writeFile(commitFile.file, commitBody, { mode: 0o600 });
+      const { stdout } = await this.git(
+        ['hash-object', '-t', 'commit', '-w', '--no-filters', '--stdin-paths'],
+        {
+          input: `${indexFile.file}\n${commitFile.file}\n`,
+        },
+      );
+      const written = stdout.split('\n').filter(Boolean);
+      if (written[0] !== indexId || written[1] !== commitId) {
+        throw new InternalError(
+          `git wrote the checkpoint commits as ${written.join(', ')}, computed ${indexId}, ${commitId}`,
+        );
+      }
+      return commitId;
+    } finally {
+      await indexFile.remove();
+      await commitFile.remove();
+    }
+  }
+
+  /** The id git gives an object of `type` with these bytes: the hash of `<type> <size>\0<bytes>`. */
+  private objectId(type: string, bytes: Buffer): string {
+    const algorithm = this.layout.objectFormat === 'sha256' ? 'sha256' : 'sha1';
+    return createHash(algorithm).update(`${type} ${bytes.byteLength}\0`).update(bytes).digest('hex');
   }
 
   async createRef(ref: string, sha: string): Promise<void> {
@@ -843,7 +1227,10 @@ export class GitWorktree implements GitSandbox {
       // paths that differ, refuses to overwrite files absent from the index (ignored files),
       // refuses entries whose file changed since the scan, and checks all that before it
       // writes anything (git-read-tree(1), "Two Tree Merge").
+      scan.rawTree = null;
+      scan.membership = null;
       await this.raw(['read-tree', '-u', '-m', scan.treeSha, toTree], { indexFile: scan.indexFile });
+      scan.rawTree = toTree;
     } catch (error) {
       if (error instanceof GitCommandError) {
         const stderr = String(error.details.stderr);
@@ -872,17 +1259,53 @@ export class GitWorktree implements GitSandbox {
     return moved;
   }
 
-  async resetIndex(indexTree: string): Promise<void> {
+  /**
+   * Sets the real index to `indexTree` with `read-tree --reset`: a one-way merge in which
+   * entries whose content is unchanged keep their stat data, and, unlike `-m`, entries whose
+   * file rollback just rewrote do not abort it (git-read-tree(1)). Without `-u` the worktree is
+   * not touched.
+   *
+   * Then only the `rewritten` paths get fresh stat data, not every entry (a full `update-index
+   * --refresh` lstats the whole tree: as much as a scan's walk). That is `git status -uno --
+   * <paths>` run for its side effect: status refreshes the entries its pathspec matches and
+   * writes the index back when it can take the lock ("background refresh", git-status(1);
+   * savepoint's calls otherwise set `GIT_OPTIONAL_LOCKS=0`, so this one sets it to 1). Unlike
+   * `add --refresh`, a path the index does not hold is no error. Past
+   * {@link TARGETED_REFRESH_LIMIT} paths, the whole index is refreshed instead.
+   *
+   * Correctness never depends on that refresh: an entry whose stat does not match its file is
+   * compared by content by every git command, and an entry whose stale stat could match by
+   * chance (same size, mtime in the second the index was written) is caught by git's
+   * racy-entry rule (`Documentation/technical/racy-git.txt`).
+   *
+   * @param rewritten worktree paths the rollback wrote (relative to the top level)
+   * @throws {BusyError} `BUSY` (6): another git process holds `index.lock`
+   */
+  async resetIndex(indexTree: string, rewritten: readonly string[] = []): Promise<void> {
     try {
-      // `read-tree --reset` is a one-way merge: entries whose content is unchanged keep their
-      // stat data, and, unlike `-m`, entries whose file rollback just rewrote do not abort it
-      // (git-read-tree(1)). Without `-u` the worktree is not touched. The refresh then records
-      // stat data of the rewritten files, so the next `git status` does not re-hash them.
       await this.git(['read-tree', '--reset', indexTree]);
-      await this.git(['update-index', '-q', '--refresh'], { allowExit: [1] });
     } catch (error) {
       throw this.lockError(error);
     }
+    if (rewritten.length === 0) return;
+    // A failed refresh leaves stat data stale, which costs git a re-hash, never a wrong answer.
+    if (rewritten.length > TARGETED_REFRESH_LIMIT) {
+      await this.git(['update-index', '-q', '--refresh'], { allowExit: [1, 128] });
+      return;
+    }
+    await this.git(
+      [
+        'status',
+        '--porcelain',
+        '-z',
+        '--untracked-files=no',
+        '--ignore-submodules=all',
+        '--no-renames',
+        '--',
+        ...rewritten.map((file) => `:(literal)${file}`),
+      ],
+      { env: { GIT_OPTIONAL_LOCKS: '1' }, allowExit: [1, 128] },
+    );
   }
 
   async moveHead(current: HeadState, target: HeadState, reason: string): Promise<void> {
@@ -913,7 +1336,7 @@ export class GitWorktree implements GitSandbox {
 
   /**
    * Files under `<gitDir>/savepoint/tmp/` whose owner is gone. Names carry the creating pid
-   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, and git's `<name>.lock` next to them);
+   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, `commit-<pid>-…`, and git's `<name>.lock` next to them);
    * a file of a dead pid is garbage, except a `.lock` git may still hold: a killed savepoint
    * does not kill its git child, which finishes and removes its lock itself, so a `.lock`
    * counts as stale only once {@link TEMP_LOCK_STALE_MS} old. Nameless scratch directories
@@ -929,7 +1352,7 @@ export class GitWorktree implements GitSandbox {
       const full = path.join(dir, name);
       const info = await lstat(full).catch(() => undefined);
       if (!info) continue;
-      const pid = Number(/^(?:index|raw|graft)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+      const pid = Number(/^(?:index|raw|graft|commit)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
       if (Number.isNaN(pid)) {
         if (name.startsWith('rules-') && now - info.mtimeMs > 3_600_000) stale.push(full);
         continue;
@@ -974,8 +1397,26 @@ export class GitWorktree implements GitSandbox {
   }
 }
 
-/** Opens sandboxes with git; refuses directories that are not in a git worktree (bare repositories included). */
+/** What identifies a file system entry between two looks at it: a replaced or changed entry differs. */
+function identityOf(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.birthtimeMs}`;
+}
+
+/**
+ * Opens sandboxes with git; refuses directories that are not in a git worktree (bare
+ * repositories included).
+ *
+ * What `open` learns from git (`rev-parse`) is kept per directory for the provider's lifetime
+ * (one process: `Savepoint.open` and the service opening the plan's sandbox ask the same
+ * question), and reused only while the directory and the worktree's `.git` entry are the very
+ * same file system entries, unchanged (device, inode, mtime, ctime, birth time): deleting,
+ * replacing or moving either, re-initialising the repository, or any write directly inside a
+ * `.git` directory (git writes its config, index and HEAD by renaming a lock file there) asks
+ * git again.
+ */
 export class GitSandboxProvider implements SandboxProvider {
+  private readonly opened = new Map<string, { worktree: GitWorktree; dir: string; dotGit: string }>();
+
   async open(dir: string): Promise<GitSandbox> {
     const absolute = path.resolve(dir);
     const info = await stat(absolute).catch(() => undefined);
@@ -984,6 +1425,20 @@ export class GitSandboxProvider implements SandboxProvider {
         details: { path: absolute },
       });
     }
+    const known = this.opened.get(absolute);
+    if (known && known.dir === identityOf(info)) {
+      const dotGit = await lstat(path.join(known.worktree.path, '.git')).catch(() => undefined);
+      if (dotGit && identityOf(dotGit) === known.dotGit) return known.worktree;
+    }
+    this.opened.delete(absolute);
+    const worktree = await this.discover(absolute);
+    const dotGit = await lstat(path.join(worktree.path, '.git')).catch(() => undefined);
+    if (dotGit) this.opened.set(absolute, { worktree, dir: identityOf(info), dotGit: identityOf(dotGit) });
+    return worktree;
+  }
+
+  /** Asks git where the worktree containing `absolute` (an existing directory) keeps its state. */
+  private async discover(absolute: string): Promise<GitWorktree> {
     let lines: string[];
     try {
       const result = await runGit(

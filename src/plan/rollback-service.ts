@@ -351,7 +351,8 @@ export class RollbackService {
       throw new RollbackIncompleteError(plan.planId, label, error);
     }
     faultPoint('rollback.after-head');
-    await this.resetIndexRetrying(plan, sandbox, target, label);
+    const rewritten = prepared.preview.paths.filter((c) => c.change !== 'deleted').map((c) => c.path);
+    await this.resetIndexRetrying(plan, sandbox, target, label, rewritten);
     return movedAside;
   }
 
@@ -364,11 +365,12 @@ export class RollbackService {
     sandbox: GitSandbox,
     target: Checkpoint,
     label: string,
+    rewritten: readonly string[],
   ): Promise<void> {
     const deadline = Date.now() + INDEX_LOCK_RETRY_MS;
     for (;;) {
       try {
-        await sandbox.resetIndex(target.indexTreeSha);
+        await sandbox.resetIndex(target.indexTreeSha, rewritten);
         return;
       } catch (error) {
         if (!(error instanceof BusyError)) throw new RollbackIncompleteError(plan.planId, label, error);

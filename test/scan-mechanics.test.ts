@@ -1,0 +1,307 @@
+/**
+ * The mechanisms that keep scans and rollbacks O(changed files) (issue 7), each checked for
+ * what it must never do: miss a change. Real git on temp repositories.
+ *
+ * - the raw index (savepoint's stat cache) against git's racy-entry rule;
+ * - the membership shortcut (a remembered tree keyed by the raw index's checksum) against the
+ *   full listing of both indexes it replaces, including when its tree is gone or wrong;
+ * - rollback's targeted index refresh: `git status` after a rollback is what it was at the
+ *   checkpoint, and the stat data of the rewritten files is fresh;
+ * - the provider's per-directory memo of `rev-parse` against a repository replaced under it.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_UNTRACKED_SIZE_CAP } from '../src/checkpoint/checkpoint-service.js';
+import { SandboxInvalidError } from '../src/core/errors.js';
+import type { GitSandbox } from '../src/core/ports.js';
+import { GitSandboxProvider, TARGETED_REFRESH_LIMIT } from '../src/git/sandbox.js';
+import { expectedTree, porcelain, snapshotTree, treeEntries } from './helpers/fs-snapshot.js';
+import { cleanGitEnv, commitAll, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { expectError, openSavepoint } from './helpers/savepoint.js';
+
+const SCAN = { untrackedSizeCap: DEFAULT_UNTRACKED_SIZE_CAP };
+const yes = () => Promise.resolve(true);
+
+/** Worktree tree of one scan (disposed: its raw index becomes the kept stat cache). */
+async function scanTree(sandbox: GitSandbox): Promise<string> {
+  const scan = await sandbox.scan(SCAN);
+  await scan.dispose();
+  return scan.treeSha;
+}
+
+const stateFile = (repo: string) => path.join(repo, '.git', 'savepoint', 'raw-index.state');
+const rawIndexFile = (repo: string) => path.join(repo, '.git', 'savepoint', 'raw-index');
+
+describe('the raw index as a stat cache', () => {
+  it('sees a same-size rewrite whose stat matches the cached entry exactly (racy git)', async () => {
+    const repo = makeRepo({ 'a.txt': 'aaaa\n', 'b.txt': 'b\n' });
+    // Make stat comparison as weak as git allows: only size and whole-second mtime then tell
+    // a rewrite apart, and git's racy-entry rule is all that is left to catch it.
+    git(repo, 'config', 'core.trustctime', 'false');
+    git(repo, 'config', 'core.checkStat', 'minimal');
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const second = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(path.join(repo, 'a.txt'), second, second);
+    const first = await scanTree(sandbox);
+    expect(treeEntries(repo, first)['a.txt']?.content).toBe(Buffer.from('aaaa\n').toString('base64'));
+
+    // Rewritten in place (same inode, same size) in the very second the kept index was written.
+    writeFileSync(path.join(repo, 'a.txt'), 'AAAA\n');
+    utimesSync(path.join(repo, 'a.txt'), second, second);
+    utimesSync(rawIndexFile(repo), second, second);
+
+    const next = await scanTree(sandbox);
+    expect(treeEntries(repo, next)['a.txt']?.content).toBe(Buffer.from('AAAA\n').toString('base64'));
+  });
+
+  it('re-reads a file whose stat changed but whose bytes did not, and caches its stat again', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const first = await scanTree(sandbox);
+    utimesSync(path.join(repo, 'a.txt'), new Date(Date.now() - 50_000), new Date(Date.now() - 50_000));
+    expect(await scanTree(sandbox)).toBe(first);
+    // The touched entry was refreshed in the kept index: git no longer reports it.
+    const diffFiles = execFileSync('git', ['diff-files', '--name-only'], {
+      cwd: repo,
+      env: { ...cleanGitEnv(), GIT_INDEX_FILE: rawIndexFile(repo) },
+      encoding: 'utf8',
+    });
+    expect(diffFiles).toBe('');
+  });
+});
+
+describe('the raw index of a clean worktree shares the real index', () => {
+  it('is a hard link to the real index until git replaces that, and scans stay exact throughout', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/b.txt': 'b\n' });
+    const realIndex = path.join(repo, '.git', 'index');
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const first = await scanTree(sandbox);
+    expect(statSync(rawIndexFile(repo)).ino).toBe(statSync(realIndex).ino);
+    // (read-only git calls from here on: `git write-tree` may rewrite the index, racy entries)
+    expect(first).toBe(git(repo, 'rev-parse', 'HEAD^{tree}'));
+    expect(await scanTree(sandbox)).toBe(first);
+
+    // git writes a new index file (lock and rename): the kept raw index is the old one, intact.
+    writeFiles(repo, { 'a.txt': 'changed\n', 'c.txt': 'new\n' });
+    git(repo, 'add', 'c.txt');
+    expect(statSync(rawIndexFile(repo)).ino).not.toBe(statSync(realIndex).ino);
+    const next = await scanTree(sandbox);
+    const entries = treeEntries(repo, next);
+    expect(entries['a.txt']?.content).toBe(Buffer.from('changed\n').toString('base64'));
+    expect(entries['c.txt']?.content).toBe(Buffer.from('new\n').toString('base64'));
+  });
+
+  it('is a copy of its own when the first scan finds anything to change', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(repo, { 'u.txt': 'untracked\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    expect(statSync(rawIndexFile(repo)).ino).not.toBe(statSync(path.join(repo, '.git', 'index')).ino);
+    expect(statSync(rawIndexFile(repo)).nlink).toBe(1);
+  });
+});
+
+describe('raw index membership from a remembered tree', () => {
+  /** Ignored files, a tracked ignored file, untracked files coming and going, a deletion, a D/F swap. */
+  const steps: Array<(repo: string) => void> = [
+    (repo) => writeFiles(repo, { 'new.txt': 'n\n', 'dir/u.txt': 'u\n', 'build/out.log': 'o\n' }),
+    (repo) => {
+      git(repo, 'add', '-f', 'build/out.log');
+      writeFiles(repo, { 'build/out.log': 'tracked now\n' });
+    },
+    (repo) => writeFiles(repo, { '.gitignore': 'build/\n*.tmp\nnew.txt\n', 'x.tmp': 'x\n' }),
+    (repo) => {
+      rmSync(path.join(repo, 'a.txt'));
+      rmSync(path.join(repo, 'dir'), { recursive: true });
+      writeFiles(repo, { dir: 'now a file\n', 'a.txt/inner.txt': 'a is a directory\n' });
+    },
+    (repo) => {
+      // A tracked file's directory becomes a symbolic link to a directory holding that name.
+      rmSync(path.join(repo, 'lnk'), { recursive: true });
+      writeFiles(repo, { 'target/t.txt': 'behind a link\n' });
+      symlinkSync('target', path.join(repo, 'lnk'));
+    },
+    (repo) => {
+      git(repo, 'add', '-A');
+      commitAll(repo, 'all');
+      writeFiles(repo, { '.gitignore': '' });
+    },
+  ];
+
+  it('gives the same trees as listing both indexes, step by step', async () => {
+    const repo = makeRepo({
+      'a.txt': 'a\n',
+      'dir/t.txt': 't\n',
+      'lnk/t.txt': 'l\n',
+      '.gitignore': 'build/\n',
+    });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    for (const step of steps) {
+      step(repo);
+      const viaState = await scanTree(sandbox);
+      const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { tree: string };
+      expect(state.tree).toBe(viaState);
+      // Nothing changed: this scan leaves the raw index byte for byte as it was (no update, no
+      // rebuild from scratch) and remembers the membership…
+      const kept = readFileSync(rawIndexFile(repo));
+      expect(await scanTree(sandbox)).toBe(viaState);
+      expect(readFileSync(rawIndexFile(repo)).equals(kept)).toBe(true);
+      const memo = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as {
+        membership?: { indexTree: string };
+      };
+      expect(memo.membership?.indexTree).toBe(git(repo, 'write-tree'));
+      // …which the next one uses instead of asking git.
+      expect(await scanTree(sandbox)).toBe(viaState);
+      rmSync(stateFile(repo));
+      const viaListing = await scanTree(sandbox);
+      expect(viaListing).toBe(viaState);
+      const ignored = git(repo, 'ls-files', '-o', '-i', '--exclude-standard', '--directory')
+        .split('\n')
+        .filter(Boolean)
+        .map((p) => p.replace(/\/$/, ''))
+        .filter((p) => git(repo, 'ls-files', '--', p) === '');
+      expect(treeEntries(repo, viaState)).toEqual(expectedTree(snapshotTree(repo), ignored));
+    }
+  });
+
+  it('falls back to listing when the remembered tree is gone or names other paths', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', '.gitignore': '*.log\n' });
+    writeFiles(repo, { 'u.txt': 'u\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { trailer: string; tree: string };
+    // A tree id no object has: diff-tree fails, the scan lists both indexes instead.
+    writeFileSync(stateFile(repo), JSON.stringify({ ...state, tree: 'f'.repeat(40) }));
+    writeFiles(repo, { 'u.txt': 'ignored soon\n', '.gitignore': '*.log\nu.txt\n' });
+    const tree = await scanTree(sandbox);
+    expect(Object.keys(treeEntries(repo, tree)).sort()).toEqual(['.gitignore', 'a.txt']);
+    // A damaged state file is no state.
+    writeFileSync(stateFile(repo), '{not json');
+    expect(await scanTree(sandbox)).toBe(tree);
+  });
+
+  it('keeps an intent-to-add file an ignore rule matches (a version 3 index: no shortcut)', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', '.gitignore': '*.log\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    writeFiles(repo, { 'keep.log': 'precious\n' });
+    git(repo, 'add', '-N', '-f', 'keep.log');
+    for (let i = 0; i < 2; i++) {
+      const tree = await scanTree(sandbox);
+      expect(treeEntries(repo, tree)['keep.log']?.content).toBe(Buffer.from('precious\n').toString('base64'));
+    }
+  });
+});
+
+describe('rollback and the real index', () => {
+  it('leaves git status as it was at the checkpoint with fresh stat data, past the targeted refresh limit too', async () => {
+    const many = TARGETED_REFRESH_LIMIT + 20;
+    const files: Record<string, string> = { 'a.txt': 'a\n' };
+    for (let i = 0; i < many; i++) files[`f/${i}.txt`] = `${i}\n`;
+    const repo = makeRepo(files);
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+
+    for (const count of [3, many]) {
+      writeFiles(repo, { 'a.txt': `staged ${count}\n` });
+      git(repo, 'add', 'a.txt');
+      writeFiles(repo, { 'a.txt': `worktree ${count}\n`, 'u.txt': 'u\n' });
+      const status = porcelain(repo);
+      const { checkpoint } = await sp.checkpoints.create(plan.planId);
+      for (let i = 0; i < count; i++) writeFiles(repo, { [`f/${i}.txt`]: `changed ${i}\n` });
+      git(repo, 'add', '-A');
+
+      await sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        confirm: yes,
+      });
+
+      expect(porcelain(repo)).toEqual(status);
+      // Plumbing that never refreshes sees only the real worktree change: the stat data is fresh.
+      expect(git(repo, 'diff-files', '--name-only')).toBe('a.txt');
+    }
+  });
+});
+
+describe('checkpoint commits written by hash-object', () => {
+  it('are byte for byte what commit-tree writes, with HEAD and the index commit as parents, and pass fsck --strict', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(repo, { 'a.txt': 'staged\n' });
+    git(repo, 'add', 'a.txt');
+    writeFiles(repo, { 'a.txt': 'worktree\n', 'u.txt': 'u\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const scan = await sandbox.scan(SCAN);
+    const commit = await sandbox.commitScan(scan, 'savepoint checkpoint X of plan Y');
+    await scan.dispose();
+    const [head, indexCommit] = git(repo, 'rev-list', '--parents', '-n', '1', commit).split(' ').slice(1);
+    expect(head).toBe(git(repo, 'rev-parse', 'HEAD'));
+    expect(git(repo, 'rev-parse', `${indexCommit}^{tree}`)).toBe(scan.indexTreeSha);
+    expect(git(repo, 'rev-parse', `${commit}^{tree}`)).toBe(scan.treeSha);
+    const date = /^author .* (\d+ \+0000)$/m.exec(git(repo, 'cat-file', 'commit', commit))?.[1];
+    const env = {
+      ...cleanGitEnv(),
+      GIT_AUTHOR_NAME: 'savepoint',
+      GIT_AUTHOR_EMAIL: 'savepoint@localhost',
+      GIT_COMMITTER_NAME: 'savepoint',
+      GIT_COMMITTER_EMAIL: 'savepoint@localhost',
+      GIT_AUTHOR_DATE: `@${date}`,
+      GIT_COMMITTER_DATE: `@${date}`,
+    };
+    const commitTree = (...args: string[]) =>
+      execFileSync('git', ['commit-tree', ...args], { cwd: repo, env, encoding: 'utf8' }).trim();
+    const viaIndex = commitTree(
+      '-p',
+      head as string,
+      '-m',
+      'index of savepoint checkpoint X of plan Y',
+      scan.indexTreeSha,
+    );
+    expect(viaIndex).toBe(indexCommit);
+    expect(
+      commitTree(
+        '-p',
+        head as string,
+        '-p',
+        viaIndex,
+        '-m',
+        'savepoint checkpoint X of plan Y',
+        scan.treeSha,
+      ),
+    ).toBe(commit);
+    git(repo, 'update-ref', 'refs/savepoint/test', commit);
+    git(repo, 'fsck', '--strict', '--no-dangling');
+  });
+});
+
+describe('GitSandboxProvider remembers what git said per directory', () => {
+  it('reuses it while the repository is the same, and asks git again once it is replaced or gone', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const provider = new GitSandboxProvider();
+    const first = await provider.open(repo);
+    expect(await provider.open(repo)).toBe(first);
+
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    await expectError(provider.open(repo), SandboxInvalidError, 'SANDBOX_INVALID', 5);
+
+    git(repo, 'init', '-q', '-b', 'main');
+    const again = await provider.open(repo);
+    expect(again).not.toBe(first);
+    expect(await again.head()).toEqual({ ref: 'refs/heads/main', sha: null });
+    expect(statSync(path.join(repo, '.git')).isDirectory()).toBe(true);
+  });
+
+  it('reads HEAD on a branch, detached and unborn', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    expect(await sandbox.head()).toEqual({ ref: 'refs/heads/main', sha });
+    git(repo, 'checkout', '-q', '--detach');
+    expect(await sandbox.head()).toEqual({ ref: null, sha });
+    git(repo, 'checkout', '-q', '--orphan', 'fresh');
+    expect(await sandbox.head()).toEqual({ ref: 'refs/heads/fresh', sha: null });
+  });
+});
