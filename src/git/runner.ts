@@ -105,6 +105,11 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     trimmed: false,
     config: options.config ? [...CONFIG, ...options.config] : CONFIG,
     unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+    // Done when the child's stdio has closed ('close' comes after 'exit' and after the last
+    // output), never on a timer after 'exit': simple-git's default `onExit: 50` arms a 50 ms
+    // timer per call that nothing clears, keeping a short CLI run alive 50 ms past its last git
+    // call (simple-git `completionDetectionPlugin`).
+    completion: { onClose: true, onExit: false },
     errors(error, result) {
       exitCode = result.exitCode;
       stderr = Buffer.concat(result.stdErr).toString('utf8');
