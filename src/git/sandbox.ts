@@ -548,20 +548,9 @@ export class GitWorktree implements GitSandbox {
   ): Promise<{ untrackedInRaw: string[]; forced: string[] }> {
     const untrackedInRaw: string[] = [];
     const forced: string[] = [];
-    if (rawTree === indexTree) return { untrackedInRaw, forced };
-    const { stdout } = await this.git([
-      'diff-tree',
-      '-r',
-      '-z',
-      '--no-renames',
-      '--name-status',
-      rawTree,
-      indexTree,
-    ]);
-    const fields = stdout.split('\0');
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === 'D') untrackedInRaw.push(fields[i + 1] as string);
-      else if (fields[i] === 'A') forced.push(fields[i + 1] as string);
+    for (const { path: file, change } of await this.diffTrees(rawTree, indexTree)) {
+      if (change === 'deleted') untrackedInRaw.push(file);
+      else if (change === 'added') forced.push(file);
     }
     return { untrackedInRaw, forced };
   }
