@@ -77,6 +77,9 @@ Feature: Transactional tool calls with savepoint exec
     Then it fails with exit code 2 and error code "USAGE"
     When I run "savepoint exec --plan <plan> --tool Bash <json>"
     Then it fails with exit code 2 and error code "USAGE"
+    When I run "savepoint exec --plan <plan> --tool Bash <json> stray -- node -e 0"
+    Then it fails with exit code 2 and error code "USAGE"
+    And the error message contains "the command goes after --"
 
     Examples:
       | json      |

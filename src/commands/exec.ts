@@ -42,7 +42,14 @@ Exit code: the command's own; 128 + the signal number when a signal killed it; 1
   async run(): Promise<ExecResult> {
     const separator = this.argv.indexOf('--');
     const command = separator < 0 ? [] : this.argv.slice(separator + 1);
-    const { flags } = await this.parse(Exec, separator < 0 ? this.argv : this.argv.slice(0, separator));
+    const { flags, argv: stray } = await this.parse(
+      Exec,
+      separator < 0 ? this.argv : this.argv.slice(0, separator),
+    );
+    if (stray.length > 0)
+      throw new UsageError(`unexpected argument "${String(stray[0])}": the command goes after --`, {
+        details: { argument: String(stray[0]) },
+      });
     if (command.length === 0)
       throw new UsageError('exec needs a command after --: savepoint exec --plan P --tool T -- cmd args…');
     let timeoutMs: number | undefined;
