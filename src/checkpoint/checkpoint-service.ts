@@ -331,7 +331,7 @@ export class CheckpointService {
     metadata: CheckpointMetadata,
     options: { force: boolean; hooks?: RecordHooks; type?: CheckpointType; resourceId?: string },
   ): Promise<CheckpointResult> {
-    const { store, clock, ids } = this.deps;
+    const { store, ids } = this.deps;
     const hooks = options.hooks ?? {};
     const latest = store.checkpoints.latest(plan.planId);
     if (latest && !options.force && sameState(latest, scan)) {
@@ -364,21 +364,13 @@ export class CheckpointService {
       recorded = this.insertRow(
         plan.planId,
         {
+          ...this.scanRow(plan, sandbox, scan, metadata, options.resourceId ?? null),
           checkpointId,
-          planId: plan.planId,
           checkpointType: 'commit',
           sandboxRef: ref,
           commitSha,
-          treeSha: scan.treeSha,
-          indexTreeSha: scan.indexTreeSha,
-          headSha: scan.head.sha,
-          headRef: scan.head.ref,
-          filesystemPath: sandbox.path,
-          resourceId: options.resourceId ?? null,
           sizeBytes: delta?.addedBlobBytes ?? null,
           filesChanged: delta?.filesChanged ?? null,
-          createdAt: clock.now().toISOString(),
-          metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
         },
         hooks,
       );
@@ -386,6 +378,36 @@ export class CheckpointService {
       await sandbox.deleteRef(ref, commitSha).catch(() => undefined);
       throw error;
     }
+    return this.finishRecord(sandbox, scan, recorded);
+  }
+
+  /** The row fields every new checkpoint of `scan` has, whatever its type; `createdAt` is now. */
+  private scanRow(
+    plan: Plan,
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    metadata: CheckpointMetadata,
+    resourceId: string | null,
+  ) {
+    return {
+      planId: plan.planId,
+      treeSha: scan.treeSha,
+      indexTreeSha: scan.indexTreeSha,
+      headSha: scan.head.sha,
+      headRef: scan.head.ref,
+      filesystemPath: sandbox.path,
+      resourceId,
+      createdAt: this.deps.clock.now().toISOString(),
+      metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
+    };
+  }
+
+  /** After a new row committed: deletes the refs retention pruned, and reports the checkpoint. */
+  private async finishRecord(
+    sandbox: GitSandbox,
+    scan: SnapshotScan,
+    recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] },
+  ): Promise<CheckpointResult> {
     await this.deletePrunedRefs(sandbox, recorded.pruned);
     return {
       checkpoint: recorded.checkpoint,
@@ -454,7 +476,6 @@ export class CheckpointService {
     resourceId: string | null,
     latest: Checkpoint | undefined,
   ): Promise<CheckpointResult> {
-    const { clock, ids } = this.deps;
     const base = plan.baseCommit;
     const failure = { action: 'take' as const, planId: plan.planId, checkpointId: null, baseCommit: base };
     const baseTree = await sandbox.baseTree(base);
@@ -471,32 +492,18 @@ export class CheckpointService {
     const recorded = this.insertRow(
       plan.planId,
       {
-        checkpointId: ids.next(),
-        planId: plan.planId,
+        ...this.scanRow(plan, sandbox, scan, metadata, resourceId),
+        checkpointId: this.deps.ids.next(),
         checkpointType: 'patch',
         sandboxRef: null,
         commitSha: null,
-        treeSha: scan.treeSha,
-        indexTreeSha: scan.indexTreeSha,
-        headSha: scan.head.sha,
-        headRef: scan.head.ref,
-        filesystemPath: sandbox.path,
-        resourceId,
         sizeBytes: bytes.byteLength,
         filesChanged: delta?.filesChanged ?? null,
-        createdAt: clock.now().toISOString(),
-        metadata: scan.skipped.length > 0 ? { ...metadata, skippedPaths: [...scan.skipped] } : metadata,
       },
       hooks,
       bytes,
     );
-    await this.deletePrunedRefs(sandbox, recorded.pruned);
-    return {
-      checkpoint: recorded.checkpoint,
-      deduplicated: false,
-      skippedPaths: [...scan.skipped],
-      prunedCheckpointIds: recorded.pruned.map((c) => c.checkpointId),
-    };
+    return this.finishRecord(sandbox, scan, recorded);
   }
 
   /**
