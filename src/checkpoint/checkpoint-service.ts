@@ -17,7 +17,7 @@ import type {
   TreeDelta,
 } from '../core/ports.js';
 import { ownerAlive } from '../core/process.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { type Ledger, planOperation } from '../ledger/ledger.js';
 import { PlanNotActiveError, PlanNotFoundError, PlanStateChangedError } from '../plan/errors.js';
 import type { Plan } from '../plan/model.js';
 import {
@@ -271,13 +271,7 @@ export class CheckpointService {
         };
       }
     }
-    const spec = {
-      kind: 'checkpoint.create' as const,
-      planId: plan.planId,
-      sandboxPath: plan.sandboxPath,
-      commonDir: plan.gitDir,
-      args: { ...request },
-    };
+    const spec = planOperation('checkpoint.create', plan, { ...request });
     const taken = async (): Promise<CheckpointTaken> => {
       // Re-read under the sandbox lock: the plan may have changed while this process waited.
       const current = this.activePlan(plan.planId, 'checkpoint');

@@ -2,10 +2,12 @@
  * RetentionService: `checkpoint prune` (retention on demand, same selection as auto-prune)
  * and `gc` (refs under `refs/savepoint/` that no row owns, rows whose plan is gone).
  */
+
 import { decodeTime } from 'ulid';
 import { UsageError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type { GitSandbox, RefEntry } from '../core/ports.js';
+import { planOperation } from '../ledger/ledger.js';
 import type { CheckpointService, ServiceDeps } from './checkpoint-service.js';
 
 /** Namespace of checkpoint refs: `refs/savepoint/<planId>/<checkpointId>`. */
@@ -104,13 +106,7 @@ export class RetentionService {
         orphanedRefs: [],
       };
     }
-    const spec = {
-      kind: 'prune' as const,
-      planId: plan.planId,
-      sandboxPath: plan.sandboxPath,
-      commonDir: plan.gitDir,
-      args: { keep },
-    };
+    const spec = planOperation('prune', plan, { keep });
     return this.deps.ledger.run(
       spec,
       async (op): Promise<PruneResult> => {

@@ -2,9 +2,11 @@
  * DecisionService: records agent decisions, each linked to the checkpoint taken just before
  * it (DESIGN §6), and reads them back. Reverting one is the CorrectionService's business.
  */
+
 import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { CheckpointNotFoundError } from '../checkpoint/errors.js';
 import { InternalError, UsageError } from '../core/errors.js';
+import { planOperation } from '../ledger/ledger.js';
 import { PlanStateChangedError } from '../plan/errors.js';
 import { DecisionNotFoundError } from './errors.js';
 import { MAX_SUMMARY_LENGTH } from './limits.js';
@@ -63,13 +65,7 @@ export class DecisionService {
     const summary = checkSummary(request.summary);
     const planAsked = this.checkpoints.activePlan(request.planId, 'record a decision');
     return this.deps.ledger.run(
-      {
-        kind: 'decision.record',
-        planId: planAsked.planId,
-        sandboxPath: planAsked.sandboxPath,
-        commonDir: planAsked.gitDir,
-        args: { summary, checkpointId: request.checkpointId ?? null },
-      },
+      planOperation('decision.record', planAsked, { summary, checkpointId: request.checkpointId ?? null }),
       () => this.recordLocked(planAsked.planId, summary, request.checkpointId),
       { summarize: (d) => ({ decisionId: d.decisionId, checkpointId: d.checkpointId }) },
     );

@@ -26,6 +26,18 @@ export interface OperationSpec {
   args: Record<string, unknown>;
 }
 
+/**
+ * The {@link OperationSpec} of an operation on one plan: its sandbox is the lock key, its
+ * repository's common git dir holds the lock.
+ */
+export function planOperation(
+  kind: OperationKind,
+  plan: { planId: string; sandboxPath: string; gitDir: string },
+  args: Record<string, unknown>,
+): OperationSpec {
+  return { kind, planId: plan.planId, sandboxPath: plan.sandboxPath, commonDir: plan.gitDir, args };
+}
+
 /** The operation a body runs as. */
 export interface RunningOperation {
   readonly opId: string;

@@ -3,6 +3,7 @@
  * checkpoint and then compare-and-sets `active → applied`; `abandon` compare-and-sets
  * `active → abandoned`. A lost compare-and-set reports the persisted state and does nothing.
  */
+
 import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { CheckpointResult, CheckpointService, ServiceDeps } from '../checkp
 import type { Checkpoint } from '../checkpoint/model.js';
 import { SandboxRefusedError, UsageError } from '../core/errors.js';
 import type { GitSandbox } from '../core/ports.js';
+import { planOperation } from '../ledger/ledger.js';
 import { ActivePlanExistsError, PlanStateChangedError } from './errors.js';
 import { type Plan, PlanPolicy, type PlanPolicyInput, type PlanState, type PolicyChanges } from './model.js';
 
@@ -201,13 +203,7 @@ export class PlanService {
   async apply(planId: string): Promise<{ plan: Plan; finalCheckpoint: CheckpointResult }> {
     const found = this.checkpoints.activePlan(planId, 'apply');
     return this.deps.ledger.run(
-      {
-        kind: 'plan.apply',
-        planId: found.planId,
-        sandboxPath: found.sandboxPath,
-        commonDir: found.gitDir,
-        args: {},
-      },
+      planOperation('plan.apply', found, {}),
       () => this.applyLocked(found.planId),
       {
         summarize: (r) => ({
@@ -272,13 +268,7 @@ export class PlanService {
     if (changes.defaultType !== undefined) patch.defaultType = changes.defaultType;
     parsePolicy(patch);
     const plan = this.checkpoints.activePlan(planId, 'change its policy');
-    const spec = {
-      kind: 'plan.policy-set' as const,
-      planId: plan.planId,
-      sandboxPath: plan.sandboxPath,
-      commonDir: plan.gitDir,
-      args: { ...changes },
-    };
+    const spec = planOperation('plan.policy-set', plan, { ...changes });
     return this.deps.ledger.run(
       spec,
       async (op) =>
@@ -314,13 +304,7 @@ export class PlanService {
    */
   async abandon(planId: string): Promise<Plan> {
     const plan = this.checkpoints.activePlan(planId, 'abandon');
-    const spec = {
-      kind: 'plan.abandon' as const,
-      planId: plan.planId,
-      sandboxPath: plan.sandboxPath,
-      commonDir: plan.gitDir,
-      args: {},
-    };
+    const spec = planOperation('plan.abandon', plan, {});
     return this.deps.ledger.run(
       spec,
       async () => {

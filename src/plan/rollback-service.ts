@@ -11,7 +11,7 @@ import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type { GitSandbox, MovedAside, SkippedPath, SnapshotScan, TreeChange } from '../core/ports.js';
-import type { Ledger, RunningOperation } from '../ledger/ledger.js';
+import { type Ledger, planOperation, type RunningOperation } from '../ledger/ledger.js';
 import type { RollbackKind } from '../ledger/model.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
 import type { Plan } from './model.js';
@@ -137,18 +137,12 @@ export class RollbackService {
     if (request.dryRun) return this.run(request, null);
     const plan = this.checkpoints.plan(request.planId);
     return this.ledger.run(
-      {
-        kind: request.operation?.kind ?? 'rollback',
-        planId: plan.planId,
-        sandboxPath: plan.sandboxPath,
-        commonDir: plan.gitDir,
-        args: {
-          ...request.operation?.args,
-          checkpointId: request.checkpointId.toUpperCase(),
-          head: request.head ?? null,
-          force: request.force ?? false,
-        },
-      },
+      planOperation(request.operation?.kind ?? 'rollback', plan, {
+        ...request.operation?.args,
+        checkpointId: request.checkpointId.toUpperCase(),
+        head: request.head ?? null,
+        force: request.force ?? false,
+      }),
       (op) => this.run(request, op),
       {
         summarize: (report) => ({
