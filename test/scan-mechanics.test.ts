@@ -17,7 +17,7 @@ import { DEFAULT_UNTRACKED_SIZE_CAP } from '../src/checkpoint/checkpoint-service
 import { SandboxInvalidError } from '../src/core/errors.js';
 import type { GitSandbox } from '../src/core/ports.js';
 import { GitSandboxProvider, TARGETED_REFRESH_LIMIT } from '../src/git/sandbox.js';
-import { expectedTree, porcelain, snapshotTree, treeEntries } from './helpers/fs-snapshot.js';
+import { expectedTree, porcelain, snapshotTree, tempIndexFiles, treeEntries } from './helpers/fs-snapshot.js';
 import { cleanGitEnv, commitAll, git, makeRepo, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint } from './helpers/savepoint.js';
 
@@ -193,6 +193,127 @@ describe('raw index membership from a remembered tree', () => {
       const tree = await scanTree(sandbox);
       expect(treeEntries(repo, tree)['keep.log']?.content).toBe(Buffer.from('precious\n').toString('base64'));
     }
+  });
+});
+
+describe('an unchanged state named without writing its trees again', () => {
+  const objectExists = (repo: string, sha: string) =>
+    execFileSync('git', ['cat-file', '-e', sha], { cwd: repo, env: cleanGitEnv(), stdio: 'ignore' }) !==
+    undefined;
+  const exists = (repo: string, sha: string) => {
+    try {
+      return objectExists(repo, sha);
+    } catch {
+      return false;
+    }
+  };
+
+  it('reuses remembered trees only when knownTrees vouches for them, and writes them again after gc otherwise', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    // A staged file and an untracked one: both trees are new objects no ref keeps.
+    writeFiles(repo, { 'staged.txt': 's\n', 'untracked.txt': 'u\n' });
+    git(repo, 'add', 'staged.txt');
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const first = await sandbox.scan(SCAN);
+    await first.dispose();
+    const trees = [first.treeSha, first.indexTreeSha];
+    const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as {
+      tree: string;
+      real?: { tree: string };
+    };
+    expect([state.tree, state.real?.tree]).toEqual(trees);
+
+    // As if `git gc --prune=now` had taken them (git keeps the real index's trees, so remove
+    // the loose objects by hand): nothing vouches for them, and the scan writes both again.
+    const prune = () => {
+      for (const sha of trees) rmSync(path.join(repo, '.git', 'objects', sha.slice(0, 2), sha.slice(2)));
+      expect(trees.map((sha) => exists(repo, sha))).toEqual([false, false]);
+    };
+    prune();
+    const again = await sandbox.scan(SCAN);
+    await again.dispose();
+    expect([again.treeSha, again.indexTreeSha]).toEqual(trees);
+    expect(trees.map((sha) => exists(repo, sha))).toEqual([true, true]);
+
+    // Vouched for (as the latest commit checkpoint's trees are, by its ref), they are named
+    // without a write: they stay gone, which shows no write-tree ran.
+    prune();
+    const vouched = await sandbox.scan({ ...SCAN, knownTrees: new Set(trees) });
+    await vouched.dispose();
+    expect([vouched.treeSha, vouched.indexTreeSha]).toEqual(trees);
+    expect(trees.map((sha) => exists(repo, sha))).toEqual([false, false]);
+
+    // Any change to the real index (a different checksum) is written again, vouched or not.
+    git(repo, 'reset', '-q', 'staged.txt');
+    const changed = await sandbox.scan({ ...SCAN, knownTrees: new Set(trees) });
+    await changed.dispose();
+    expect(changed.indexTreeSha).toBe(git(repo, 'write-tree'));
+    expect(changed.treeSha).toBe(first.treeSha);
+  });
+
+  it('leaves the kept raw index (the same file) and its state untouched when nothing changed', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', 'dir/b.txt': 'b\n' });
+    writeFiles(repo, { 'new.txt': 'n\n', 'a.txt': 'changed\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    // The second scan learns the membership; from then on the state stays as it is.
+    await scanTree(sandbox);
+    const first = await sandbox.scan(SCAN);
+    await first.dispose();
+    const known = new Set([first.treeSha, first.indexTreeSha]);
+    const before = statSync(rawIndexFile(repo));
+    const stateBefore = statSync(stateFile(repo));
+    const scan = await sandbox.scan({ ...SCAN, knownTrees: known });
+    await scan.dispose();
+    expect([scan.treeSha, scan.indexTreeSha]).toEqual([first.treeSha, first.indexTreeSha]);
+    const after = statSync(rawIndexFile(repo));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(statSync(stateFile(repo)).mtimeMs).toBe(stateBefore.mtimeMs);
+    expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
+    // A change made after it is seen by the next scan, on the very same kept file.
+    writeFiles(repo, { 'dir/b.txt': 'B\n' });
+    const next = await sandbox.scan({ ...SCAN, knownTrees: known });
+    await next.dispose();
+    expect(treeEntries(repo, next.treeSha)['dir/b.txt']?.content).toBe(Buffer.from('B\n').toString('base64'));
+  });
+
+  it('matches ignore rules against the untracked files it remembers as git does: negation, ignored directories, odd names', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', '.gitignore': '' });
+    writeFiles(repo, {
+      'keep.log': 'k\n',
+      'drop.log': 'd\n',
+      'build/deep/x.txt': 'x\n',
+      ':odd.txt': 'o\n',
+      '[glob].txt': 'g\n',
+      'plain.txt': 'p\n',
+    });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    const all = Object.keys(treeEntries(repo, await scanTree(sandbox))).sort();
+    expect(all).toEqual([
+      '.gitignore',
+      ':odd.txt',
+      '[glob].txt',
+      'a.txt',
+      'build/deep/x.txt',
+      'drop.log',
+      'keep.log',
+      'plain.txt',
+    ]);
+    const expectSnapshot = async () => {
+      const tree = await scanTree(sandbox);
+      const ignored = git(repo, 'ls-files', '-o', '-i', '--exclude-standard', '--directory')
+        .split('\n')
+        .filter(Boolean)
+        .map((p) => p.replace(/\/$/, ''));
+      expect(treeEntries(repo, tree)).toEqual(expectedTree(snapshotTree(repo), ignored));
+      return Object.keys(treeEntries(repo, tree)).sort();
+    };
+    writeFiles(repo, { '.gitignore': '*.log\n!keep.log\nbuild/\n[[]glob].txt\n' });
+    expect(await expectSnapshot()).toEqual(['.gitignore', ':odd.txt', 'a.txt', 'keep.log', 'plain.txt']);
+    // A name starting with ":" (pathspec magic to check-ignore) is matched by the other route.
+    writeFiles(repo, { '.gitignore': '*.log\n!keep.log\nbuild/\n[[]glob].txt\n:odd.txt\n' });
+    expect(await expectSnapshot()).toEqual(['.gitignore', 'a.txt', 'keep.log', 'plain.txt']);
+    writeFiles(repo, { '.gitignore': '' });
+    expect(await expectSnapshot()).toEqual(all);
   });
 });
 

@@ -154,7 +154,15 @@ export class CheckpointService {
   /** How snapshots of `plan`'s sandbox are taken: its policy's `untrackedSizeCap` wins over the default. */
   scanOptionsFor(plan: Plan): ScanOptions {
     const cap = plan.policy.untrackedSizeCap;
-    return cap === undefined ? this.deps.scanOptions : { ...this.deps.scanOptions, untrackedSizeCap: cap };
+    const options =
+      cap === undefined ? this.deps.scanOptions : { ...this.deps.scanOptions, untrackedSizeCap: cap };
+    // A commit checkpoint's ref keeps both its trees in the object store (a patch checkpoint's
+    // trees are rebuilt from its row and may be gone): a scan of an unchanged state may name them
+    // without writing them again.
+    const latest = this.deps.store.checkpoints.latest(plan.planId);
+    return latest?.checkpointType === 'commit'
+      ? { ...options, knownTrees: new Set([latest.treeSha, latest.indexTreeSha]) }
+      : options;
   }
 
   /**

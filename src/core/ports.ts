@@ -32,6 +32,12 @@ export interface SkippedPath {
 export interface ScanOptions {
   /** Untracked files larger than this many bytes are skipped, not hashed. */
   untrackedSizeCap: number;
+  /**
+   * Tree ids known to be in the object store and kept there by a ref (e.g. the trees of the
+   * plan's latest `commit` checkpoint). A scan may return such a tree without writing it again
+   * when it knows the state is unchanged; any other tree it writes.
+   */
+  knownTrees?: ReadonlySet<string>;
 }
 
 /** The state of a sandbox captured as trees, before it is (maybe) recorded as a checkpoint. */

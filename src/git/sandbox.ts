@@ -87,6 +87,14 @@ interface Filled {
   membership: Membership | null;
   /** The raw index is still the untouched copy of the real index it started as. */
   pristine: boolean;
+  /** The real index's checksum and tree, to remember; undefined when it has no checksum. */
+  real: IndexTreeMemo | undefined;
+}
+
+/** An index file's trailing checksum (hex) and the tree `write-tree` gives for it. */
+interface IndexTreeMemo {
+  trailer: string;
+  tree: string;
 }
 
 /** Where a scan's raw index starts: the kept one, a copy of the real index, or nothing. */
@@ -104,6 +112,8 @@ interface RawIndexState {
   tree: string;
   /** How `tree` differed from the real index's tree `indexTree` (a pure function of the two ids). */
   membership?: Membership;
+  /** The real index as the last scan saw it: its checksum and its tree. */
+  real?: IndexTreeMemo;
 }
 
 /** Entries of the raw index the real index lacks, and the reverse, for one pair of trees. */
@@ -337,12 +347,14 @@ export class GitWorktree implements GitSandbox {
     // Never left unobserved: a failure below must not become an unhandled rejection.
     headPromise.catch(() => undefined);
     try {
-      const seeded = await this.copyKeepingMtime(this.rawIndexFile, rawIndex);
-      const indexed = await this.copyKeepingMtime(this.layout.indexFile, indexCopy);
+      const [seeded, indexed] = await Promise.all([
+        this.snapshotFile(this.rawIndexFile, rawIndex),
+        this.snapshotFile(this.layout.indexFile, indexCopy),
+      ]);
       let origin: RawOrigin = 'empty';
       if (seeded) origin = 'kept';
       else if (indexed && (await this.conversionFree())) {
-        await this.copyKeepingMtime(indexCopy, rawIndex);
+        await this.snapshotFile(indexCopy, rawIndex);
         origin = 'real';
       }
       let fill: Promise<Filled>;
@@ -355,7 +367,7 @@ export class GitWorktree implements GitSandbox {
         await rm(rawIndex, { force: true });
         fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
       }
-      const { treeSha, indexTreeSha, skipped, membership, pristine } = await fill;
+      const { treeSha, indexTreeSha, skipped, membership, pristine, real } = await fill;
       await removeCopy();
       const scan: GitScan = new GitScan(
         treeSha,
@@ -364,10 +376,11 @@ export class GitWorktree implements GitSandbox {
         skipped,
         rawIndex,
         async () => {
-          // Any index git wrote is a valid stat cache for the next scan; rename is atomic. The
-          // state is written first: if another scan renames its own index in between, the
-          // checksum no longer matches and the next scan lists both indexes instead.
-          if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree, scan.membership);
+          // Any index git wrote is a valid stat cache for the next scan; rename is atomic (and
+          // does nothing when `rawIndex` is still a link to the kept file: no git call replaced
+          // it). The state is written first: if another scan renames its own index in between,
+          // the checksum no longer matches and the next scan lists both indexes instead.
+          if (scan.rawTree !== null) await this.saveRawState(rawIndex, scan.rawTree, scan.membership, real);
           const shared = pristine && scan.rawTree === treeSha && (await this.linkRealIndex(rawIndex));
           if (!shared) await rename(rawIndex, this.rawIndexFile).catch(() => undefined);
           await removeRaw();
@@ -399,7 +412,23 @@ export class GitWorktree implements GitSandbox {
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
-    const indexTreeSha = await this.writeTree(indexCopy, 'real');
+    const [state, rawTrailer, realTrailer] = await Promise.all([
+      this.loadRawState(),
+      indexTrailer(rawIndex, this.hashBytes),
+      indexed ? indexTrailer(indexCopy, this.hashBytes) : null,
+    ]);
+    const known = options.knownTrees ?? new Set<string>();
+    // An index's tree is a function of its bytes: the same checksum as last time gives the same
+    // tree, which is reused when a ref is known to keep it (else it may have been pruned since).
+    const rememberedIndexTree =
+      realTrailer !== null && state?.real?.trailer === realTrailer && known.has(state.real.tree)
+        ? state.real.tree
+        : null;
+    const indexTreeSha = rememberedIndexTree ?? (await this.writeTree(indexCopy, 'real'));
+    const real = realTrailer === null ? undefined : { trailer: realTrailer, tree: indexTreeSha };
+    // The raw index is still the file the state describes.
+    const described =
+      origin === 'kept' && state !== null && rawTrailer !== null && state.trailer === rawTrailer;
     // The raw index must hold what the user's index tracks (a tracked file is captured even
     // when an ignore rule matches it) plus the untracked files no rule ignores. Ignore rules
     // are matched only against the difference of the two.
@@ -409,7 +438,25 @@ export class GitWorktree implements GitSandbox {
       indexed,
       origin,
       indexTreeSha,
+      described ? state : null,
     );
+    // Untracked files the raw index remembers that an ignore rule matches now: asked while the
+    // walk runs. A path beyond a symbolic link is gone from the worktree (diff-files reports it).
+    const symlinked = new Map<string, boolean>();
+    const beyondSymlink = async (file: string) => {
+      for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1)) {
+        const dir = file.slice(0, at);
+        let link = symlinked.get(dir);
+        if (link === undefined) {
+          link = (await lstat(path.join(this.path, dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
+          symlinked.set(dir, link);
+        }
+        if (link) return true;
+      }
+      return false;
+    };
+    const ignoring = this.ignoredNow(rawIndex, untrackedInRaw, beyondSymlink);
+    ignoring.catch(() => undefined);
     const [others, changed] = await walk;
     const untracked = others.stdout.split('\0').filter(Boolean);
     const modified = changed.stdout.split('\0').filter(Boolean);
@@ -428,23 +475,10 @@ export class GitWorktree implements GitSandbox {
     };
     // Untracked files the raw index remembers but that left the snapshot: ignored now, or
     // now inside a nested repository, or grown over the size cap.
-    const ignoredNow = new Set(await this.ignoredAmong(rawIndex, 'raw', untrackedInRaw));
+    const ignoredNow = new Set(await ignoring);
     const gone = new Set(untrackedInRaw.filter((file) => ignoredNow.has(file) || isExcluded(file)));
     // update-index refuses a path beyond a symbolic link (a tracked file whose directory became
     // a symlink): such entries are gone from the worktree and leave with --force-remove.
-    const symlinked = new Map<string, boolean>();
-    const beyondSymlink = async (file: string) => {
-      for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1)) {
-        const dir = file.slice(0, at);
-        let link = symlinked.get(dir);
-        if (link === undefined) {
-          link = (await lstat(path.join(this.path, dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
-          symlinked.set(dir, link);
-        }
-        if (link) return true;
-      }
-      return false;
-    };
     // Changed and deleted entries first (a file that became a directory leaves before the
     // files under it arrive), then new files. A directory git lists with a trailing slash is
     // a nested repository (never entered, see findSkipped).
@@ -487,7 +521,9 @@ export class GitWorktree implements GitSandbox {
     // entries, hence the same tree (write-tree reads entries only; ITA entries are left out by
     // both), and stays byte-identical to the real index, which lets it be shared (linkRealIndex).
     const pristine = origin === 'real' && removals.size === 0 && updates.size === 0;
-    const treeSha = pristine ? indexTreeSha : await this.writeTree(rawIndex, 'raw');
+    // Untouched, the raw index still holds the tree the state names (reused if a ref keeps it).
+    const untouched = described && removals.size === 0 && updates.size === 0 && known.has(state.tree);
+    const treeSha = pristine ? indexTreeSha : untouched ? state.tree : await this.writeTree(rawIndex, 'raw');
     // Left as found, the raw index still differs from the index tree exactly so: remember it.
     const membership =
       reusable &&
@@ -496,12 +532,13 @@ export class GitWorktree implements GitSandbox {
       untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT
         ? { indexTree: indexTreeSha, untrackedInRaw, forced }
         : null;
-    return { treeSha, indexTreeSha, skipped, membership, pristine };
+    return { treeSha, indexTreeSha, skipped, membership, pristine, real };
   }
 
   /**
    * Entries of the raw index that the real index does not track (`untrackedInRaw`) and
-   * entries of the real index the raw index lacks (`forced`). See {@link scan}.
+   * entries of the real index the raw index lacks (`forced`). See {@link scan}. `state` is the
+   * remembered state when it still describes `rawIndex` (same checksum), else null.
    */
   private async rawMembership(
     rawIndex: string,
@@ -509,6 +546,7 @@ export class GitWorktree implements GitSandbox {
     indexed: boolean,
     origin: RawOrigin,
     indexTreeSha: string,
+    state: RawIndexState | null,
   ): Promise<{ untrackedInRaw: string[]; forced: string[]; reusable: boolean }> {
     if (origin === 'real') return { untrackedInRaw: [], forced: [], reusable: false };
     if (origin === 'empty') {
@@ -518,9 +556,7 @@ export class GitWorktree implements GitSandbox {
     }
     // Only a version 2 index is sure to hold no intent-to-add entry, which no tree shows.
     const reusable = !indexed || (await indexVersion(indexCopy)) === 2;
-    const state = await this.loadRawState();
-    const trailer = await indexTrailer(rawIndex, this.hashBytes);
-    if (reusable && state !== null && trailer !== null && state.trailer === trailer) {
+    if (reusable && state !== null) {
       if (state.membership?.indexTree === indexTreeSha) return { ...state.membership, reusable };
       const fromTrees = await this.membershipFromTrees(state.tree, indexTreeSha).catch(() => null);
       if (fromTrees !== null) return { ...fromTrees, reusable };
@@ -584,7 +620,11 @@ export class GitWorktree implements GitSandbox {
           memo && typeof memo.indexTree === 'string' && strings(memo.untrackedInRaw) && strings(memo.forced)
             ? { membership: memo }
             : {};
-        return { trailer: parsed.trailer, tree: parsed.tree, ...membership };
+        const real =
+          parsed.real && typeof parsed.real.trailer === 'string' && typeof parsed.real.tree === 'string'
+            ? { real: { trailer: parsed.real.trailer, tree: parsed.real.tree } }
+            : {};
+        return { trailer: parsed.trailer, tree: parsed.tree, ...membership, ...real };
       }
     } catch {
       // A damaged state is no state.
@@ -592,16 +632,31 @@ export class GitWorktree implements GitSandbox {
     return null;
   }
 
-  /** Remembers that the raw index file `rawIndex` holds exactly the paths of `tree` (atomic write). */
-  private async saveRawState(rawIndex: string, tree: string, membership: Membership | null): Promise<void> {
+  /**
+   * Remembers that the raw index file `rawIndex` holds exactly the paths of `tree`, and what the
+   * real index's tree was (atomic write; none when the file already says exactly that).
+   */
+  private async saveRawState(
+    rawIndex: string,
+    tree: string,
+    membership: Membership | null,
+    real: IndexTreeMemo | undefined,
+  ): Promise<void> {
     const trailer = await indexTrailer(rawIndex, this.hashBytes);
     if (trailer === null) {
       await rm(this.rawStateFile, { force: true });
       return;
     }
-    const state: RawIndexState = { trailer, tree, ...(membership ? { membership } : {}) };
+    const state: RawIndexState = {
+      trailer,
+      tree,
+      ...(membership ? { membership } : {}),
+      ...(real ? { real } : {}),
+    };
+    const text = `${JSON.stringify(state)}\n`;
+    if ((await readFile(this.rawStateFile, 'utf8').catch(() => null)) === text) return;
     const temp = `${this.rawStateFile}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, this.rawStateFile);
   }
 
@@ -638,6 +693,42 @@ export class GitWorktree implements GitSandbox {
       await rm(temp, { force: true });
       return false;
     }
+  }
+
+  /**
+   * Which of the raw index's `paths` an ignore rule matches now: one `check-ignore --no-index
+   * -v -n -z --stdin` through the raw view, which reads the rules only (the .gitignore files on
+   * the way to each path, `info/exclude`, `core.excludesFile`) and no index, so it costs what
+   * the paths cost, not what the index holds. A path is ignored when its last matching rule is
+   * not a negation, or a leading directory is ignored (git `dir.c` `last_matching_pattern`, the
+   * rule `ls-files -i --exclude-standard` applies too). check-ignore refuses pathspec magic and
+   * paths beyond a symbolic link: those beyond a link are gone from the worktree and left out
+   * here (the walk reports them), and a set with a path starting with `:` is asked of
+   * `ls-files -c -i` instead.
+   */
+  private async ignoredNow(
+    rawIndex: string,
+    paths: readonly string[],
+    beyondSymlink: (file: string) => Promise<boolean>,
+  ): Promise<string[]> {
+    if (paths.length === 0) return [];
+    if (paths.some((file) => file.startsWith(':'))) return this.ignoredAmong(rawIndex, 'raw', paths);
+    const asked: string[] = [];
+    for (const file of paths) if (!(await beyondSymlink(file))) asked.push(file);
+    if (asked.length === 0) return [];
+    const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
+      input: asked.map((file) => `${file}\0`).join(''),
+      allowExit: [1],
+    });
+    // -z -v -n: "<source> NUL <line> NUL <pattern> NUL <path> NUL" per path, in order; an empty
+    // source when no rule matches; a pattern starting with "!" un-ignores.
+    const fields = stdout.split('\0');
+    const ignored: string[] = [];
+    for (let i = 0; i + 3 < fields.length; i += 4) {
+      const pattern = fields[i + 2] as string;
+      if (fields[i] !== '' && !pattern.startsWith('!')) ignored.push(fields[i + 3] as string);
+    }
+    return ignored;
   }
 
   /** Paths of an index's entries (`ls-files -c`; reads the index only). */
@@ -680,6 +771,24 @@ export class GitWorktree implements GitSandbox {
       found.push(...stdout.split('\0').filter(Boolean));
     }
     return found;
+  }
+
+  /**
+   * Makes `to` name the index file `from` names now, as a hard link: O(1) whatever its size,
+   * and safe because git never writes an index file in place (it writes `<name>.lock` and
+   * renames it over the old name, gitformat-index(5), api-lockfile), so the git calls of a scan
+   * replace `to` and leave the linked file as it was. The link shares the file's mtime, which
+   * git's racy-entry rule compares entries against. Where the file system refuses the link, a
+   * copy keeping the mtime. False when `from` does not exist.
+   */
+  private async snapshotFile(from: string, to: string): Promise<boolean> {
+    try {
+      await link(from, to);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      return this.copyKeepingMtime(from, to);
+    }
   }
 
   /** Copies `from` to `to` with its atime/mtime; false when `from` does not exist. */
