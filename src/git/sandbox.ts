@@ -806,21 +806,14 @@ export class GitWorktree implements GitSandbox {
    * Only then may the real index's blobs seed the raw index.
    */
   private async conversionFree(): Promise<boolean> {
-    const autocrlf = await this.git(['config', '--get', 'core.autocrlf'], { allowExit: [1] });
-    if (autocrlfConverts(autocrlf.stdout.trim() || null)) return false;
-    const globalFile = await this.git(['config', '--path', '--get', 'core.attributesFile'], {
-      allowExit: [1],
-    });
-    const xdg = process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
-    const inTree = await this.git([
-      'ls-files',
-      '-z',
-      '-c',
-      '-o',
-      '--exclude-standard',
-      '--',
-      ':(glob)**/.gitattributes',
+    // Three independent questions, asked at once (the first scan of a worktree waits for them).
+    const [autocrlf, globalFile, inTree] = await Promise.all([
+      this.git(['config', '--get', 'core.autocrlf'], { allowExit: [1] }),
+      this.git(['config', '--path', '--get', 'core.attributesFile'], { allowExit: [1] }),
+      this.git(['ls-files', '-z', '-c', '-o', '--exclude-standard', '--', ':(glob)**/.gitattributes']),
     ]);
+    if (autocrlfConverts(autocrlf.stdout.trim() || null)) return false;
+    const xdg = process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
     const files = [
       ...inTree.stdout
         .split('\0')
