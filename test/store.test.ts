@@ -355,6 +355,54 @@ describe('plans', () => {
 });
 
 describe('checkpoints', () => {
+  it("counts each plan's checkpoints through inserts and deletes as count(*) does (kept by triggers)", () => {
+    const file = path.join(tempDir(), 'state.db');
+    const store = openStore(file);
+    const a = makePlan();
+    const b = makePlan({ sandboxPath: '/tmp/sandbox-b' });
+    store.plans.insert(a);
+    store.plans.insert(b);
+    expect([store.checkpoints.count(a.planId), store.checkpoints.count(b.planId)]).toEqual([0, 0]);
+    const made = [a, a, b, a, b, a].map((plan) => store.checkpoints.insert(makeCheckpoint(plan.planId)));
+    expect([store.checkpoints.count(a.planId), store.checkpoints.count(b.planId)]).toEqual([4, 2]);
+    store.checkpoints.delete([
+      made[0]?.checkpointId ?? '',
+      made[2]?.checkpointId ?? '',
+      made[3]?.checkpointId ?? '',
+    ]);
+    expect([store.checkpoints.count(a.planId), store.checkpoints.count(b.planId)]).toEqual([2, 1]);
+    store.close();
+    const raw = new Database(file, { readonly: true });
+    const counted = raw
+      .prepare('SELECT plan_id AS planId, count(*) AS n FROM checkpoints GROUP BY plan_id ORDER BY plan_id')
+      .all();
+    expect(
+      raw.prepare('SELECT plan_id AS planId, n FROM plan_checkpoint_counts ORDER BY plan_id').all(),
+    ).toEqual(counted);
+    raw.close();
+  });
+
+  it('upgrades a schema-7 database: the counts start as count(*) and are kept from then on', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const store = openStore(file);
+    const plan = makePlan();
+    store.plans.insert(plan);
+    for (let i = 0; i < 3; i++) store.checkpoints.insert(makeCheckpoint(plan.planId));
+    store.close();
+    // What a schema-7 binary leaves: the same rows, no counts, no triggers.
+    const seven = new Database(file);
+    seven.exec(`DROP TRIGGER checkpoints_counted; DROP TRIGGER checkpoints_uncounted;
+      DROP TRIGGER checkpoints_recounted; DROP TABLE plan_checkpoint_counts;`);
+    seven.pragma('user_version = 7');
+    seven.close();
+    const upgraded = openStore(file);
+    expect(upgraded.checkpoints.count(plan.planId)).toBe(3);
+    upgraded.checkpoints.insert(makeCheckpoint(plan.planId));
+    expect(upgraded.checkpoints.count(plan.planId)).toBe(4);
+    upgraded.close();
+    expect(pragmas(file).userVersion).toBe(SCHEMA_VERSION);
+  });
+
   it('numbers checkpoints 1, 2, 3 … per plan', () => {
     const store = openStore(path.join(tempDir(), 'state.db'));
     const a = makePlan();

@@ -215,7 +215,8 @@ class SqliteCheckpointStore implements CheckpointStore {
       before: db.prepare(
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1`,
       ),
-      count: db.prepare('SELECT count(*) AS n FROM checkpoints WHERE plan_id = ?'),
+      // Kept by triggers (migration 8): O(1) however many checkpoints the plan has.
+      count: db.prepare('SELECT n FROM plan_checkpoint_counts WHERE plan_id = ?'),
       oldest: db.prepare(
         `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? ORDER BY seq LIMIT ?`,
       ),
@@ -280,7 +281,7 @@ class SqliteCheckpointStore implements CheckpointStore {
   }
 
   count(planId: string): number {
-    return (this.statements.count.get(planId) as { n: number }).n;
+    return (this.statements.count.get(planId) as { n: number } | undefined)?.n ?? 0;
   }
 
   oldest(planId: string, limit: number): Checkpoint[] {
