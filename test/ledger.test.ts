@@ -181,11 +181,18 @@ describe('stale locks, orphan refs and temp files', () => {
     const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
     const orphan = `refs/savepoint/${plan.planId}/01M7ZEA5YNTX8CHAVCYDXJEMBN`;
     git(repo, 'update-ref', orphan, checkpoint.commitSha as string);
-    const tmp = path.join(repo, '.git', 'savepoint', 'tmp', `raw-${DEAD_PID}-abcdef`);
-    writeFileSync(tmp, 'stale');
+    // A raw index copy, and a state file and a patch left between write and rename.
+    for (const name of [
+      `raw-${DEAD_PID}-abcdef`,
+      `state-${DEAD_PID}-abcdef`,
+      `patch-index-${DEAD_PID}-abcdef`,
+    ])
+      writeFileSync(path.join(repo, '.git', 'savepoint', 'tmp', name), 'stale');
     const error = await expectError(sp.doctor.check(), DoctorProblemsError, 'DOCTOR_PROBLEMS', 9);
     expect((error.details.problems as { kind: string }[]).map((p) => p.kind).sort()).toEqual([
       'orphan-ref',
+      'stale-temp-file',
+      'stale-temp-file',
       'stale-temp-file',
     ]);
     expect(await sp.doctor.check({ fix: true })).toMatchObject({ clean: true });

@@ -655,9 +655,15 @@ export class GitWorktree implements GitSandbox {
     };
     const text = `${JSON.stringify(state)}\n`;
     if ((await readFile(this.rawStateFile, 'utf8').catch(() => null)) === text) return;
-    const temp = `${this.rawStateFile}.${process.pid}.tmp`;
-    await writeFile(temp, text, { mode: 0o600 });
-    await rename(temp, this.rawStateFile);
+    // Written in savepoint's tmp dir under the writer's pid, where doctor finds it if a crash
+    // between write and rename leaves it behind (see staleTempFiles).
+    const { file: temp, remove } = await this.tempFile('state');
+    try {
+      await writeFile(temp, text, { mode: 0o600 });
+      await rename(temp, this.rawStateFile);
+    } finally {
+      await remove();
+    }
   }
 
   /**
@@ -1427,7 +1433,8 @@ export class GitWorktree implements GitSandbox {
 
   /**
    * Files under `<gitDir>/savepoint/tmp/` whose owner is gone. Names carry the creating pid
-   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, `commit-<pid>-…`, and git's `<name>.lock` next to them);
+   * (`index-<pid>-…`, `raw-<pid>-…`, `graft-<pid>-…`, `commit-<pid>-…`, `patch-<pid>-…`,
+   * `patch-index-<pid>-…`, `state-<pid>-…`, and git's `<name>.lock` next to them);
    * a file of a dead pid is garbage, except a `.lock` git may still hold: a killed savepoint
    * does not kill its git child, which finishes and removes its lock itself, so a `.lock`
    * counts as stale only once {@link TEMP_LOCK_STALE_MS} old. Nameless scratch directories
@@ -1443,7 +1450,9 @@ export class GitWorktree implements GitSandbox {
       const full = path.join(dir, name);
       const info = await lstat(full).catch(() => undefined);
       if (!info) continue;
-      const pid = Number(/^(?:index|raw|graft|commit)-(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+      const pid = Number(
+        /^(?:index|raw|graft|commit|patch|patch-index|state)-(\d+)-/.exec(name)?.[1] ?? Number.NaN,
+      );
       if (Number.isNaN(pid)) {
         if (name.startsWith('rules-') && now - info.mtimeMs > 3_600_000) stale.push(full);
         continue;
