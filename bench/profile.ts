@@ -319,7 +319,12 @@ async function main() {
     );
     const out =
       values.out ??
-      path.join(ROOT, 'bench', 'results', `profile-${report.at.slice(0, 10)}-${machine.hostname}.json`);
+      path.join(
+        ROOT,
+        'bench',
+        'results',
+        `profile-${report.at.slice(0, 19).replace(/:/g, '').replace('T', '-')}-${machine.hostname}.json`,
+      );
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     console.log(

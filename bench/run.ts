@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: savepoint against plain git and shadow-repository checkpointing (issue 7,
  * DESIGN §8). Prints a table of targets, measured ratios and pass/fail, and writes
- * `bench/results/<date>-<host>.json` with every series and the machine it ran on.
+ * `bench/results/<date>-<hhmmss>-<host>.json` with every series and the machine it ran on.
  *
  *   npm run bench -- --tiers 1k,10k --runs 5 --scenario 1,2 --checkpoints 1000
  */
@@ -92,7 +92,14 @@ async function main() {
   };
   const out =
     opts.out ??
-    path.join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}-${machine.hostname}.json`);
+    // Date and time of the start (UTC, to the second): a second run the same day never
+    // overwrites the first (results files of reference runs are committed).
+    path.join(
+      ROOT,
+      'bench',
+      'results',
+      `${startedAt.toISOString().slice(0, 19).replace(/:/g, '').replace('T', '-')}-${machine.hostname}.json`,
+    );
   /** Writes the results so far (after every scenario, so a long run that dies keeps what it measured). */
   const save = (complete: boolean) => {
     const loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
