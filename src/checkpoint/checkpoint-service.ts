@@ -353,16 +353,27 @@ export class CheckpointService {
       return this.recordPatch(plan, sandbox, scan, metadata, hooks, options.resourceId ?? null, latest);
     const checkpointId = ids.next();
     const ref = checkpointRef(plan.planId, checkpointId);
-    // Accounting reads only the two trees, so it runs while the commit is written.
-    const [commitSha, delta] = await Promise.all([
-      sandbox.commitScan(scan, `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`),
+    // Accounting reads only the two trees, so it runs while the commit and its ref are written.
+    const written = (async () => {
+      const sha = await sandbox.commitScan(
+        scan,
+        `savepoint checkpoint ${checkpointId} of plan ${plan.planId}`,
+      );
+      faultPoint('checkpoint.after-objects');
+      await sandbox.createRef(ref, sha);
+      faultPoint('checkpoint.after-ref');
+      return sha;
+    })();
+    const [commit, accounted] = await Promise.allSettled([
+      written,
       this.accounting(plan, sandbox, scan, latest),
     ]);
-    faultPoint('checkpoint.after-objects');
-    await sandbox.createRef(ref, commitSha);
-    faultPoint('checkpoint.after-ref');
+    if (commit.status === 'rejected') throw commit.reason;
+    const commitSha = commit.value;
     let recorded: { checkpoint: Checkpoint; pruned: Checkpoint[] };
     try {
+      if (accounted.status === 'rejected') throw accounted.reason;
+      const delta = accounted.value;
       recorded = this.insertRow(
         plan.planId,
         {
