@@ -24,9 +24,10 @@ import {
   type ScenarioResult,
 } from './scenarios.js';
 
-const TIERS: Record<string, number> = { '1k': 1_000, '10k': 10_000, '100k': 100_000 };
+/** Repository sizes; 30k is the size DESIGN §8 states its create, dedup and rollback targets for. */
+const TIERS: Record<string, number> = { '1k': 1_000, '10k': 10_000, '30k': 30_000, '100k': 100_000 };
 
-const USAGE = `usage: npm run bench -- [--tiers 1k,10k,100k] [--runs N] [--scenario 1,2,3,4,5,6]
+const USAGE = `usage: npm run bench -- [--tiers 1k,10k,30k,100k] [--runs N] [--scenario 1,2,3,4,5,6]
                        [--checkpoints N] [--out FILE] [--keep]`;
 
 function options() {
@@ -51,7 +52,7 @@ function options() {
   const runs = Number(values.runs);
   const checkpoints = Number(values.checkpoints);
   const bad =
-    (unknownTier && `unknown tier ${unknownTier} (use 1k, 10k, 100k)`) ||
+    (unknownTier && `unknown tier ${unknownTier} (use 1k, 10k, 30k, 100k)`) ||
     (scenarios.some((s) => !Number.isInteger(s) || s < 1 || s > 6) && `--scenario takes numbers 1 to 6`) ||
     ((!Number.isInteger(runs) || runs < 1) && '--runs takes a positive integer') ||
     ((!Number.isInteger(checkpoints) || checkpoints < 11) && '--checkpoints takes an integer ≥ 11');

@@ -36,7 +36,7 @@ export interface TargetCheck {
 export interface ScenarioResult {
   scenario: number;
   title: string;
-  /** Tier name (`1k`, `10k`, `100k`) or `100 files` for the small-repo scenarios. */
+  /** Tier name (`1k`, `10k`, `30k`, `100k`) or `100 files` for the small-repo scenarios. */
   tier: string;
   series: Record<string, Series>;
   checks: TargetCheck[];
