@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core/execute';
+// The bundled CLI (scripts/bundle.mjs): oclif and the commands in one file.
+import { execute } from '../dist/bundle/cli.js';
 
 await execute({ dir: import.meta.url });
