@@ -1,15 +1,15 @@
 /**
  * Bundles the CLI (src/cli/main.ts: oclif, the commands, the hooks and everything they
- * import) into `dist/bundle/` with esbuild, so a `savepoint` run reads a few files instead of
- * ~450 (DESIGN §8: CLI end to end ≤ 250 ms). `npm run build` runs it after `tsc`; the library
+ * import) into `dist/bundle/` with esbuild, so a `savepoint` run reads a few dozen files instead
+ * of ~380 (DESIGN §8: CLI end to end ≤ 250 ms; figures in bench/README.md). `npm run build` runs it after `tsc`; the library
  * (`dist/index.js`) is tsc's output and is not bundled.
  *
  * - ESM with code splitting: the lazy `import()`s of the commands (the library with zod,
  *   simple-git and SQLite code; prompts) become chunks loaded only by the commands that need
  *   them, so `--help` stays light.
- * - External: better-sqlite3 (a native addon, loaded from node_modules) and the oclif plugins
- *   (loaded by oclif from their own packages). cli-table3 is `require`d at run time by
- *   src/cli/render.ts, so it stays in node_modules too.
+ * - Left in node_modules: better-sqlite3 (a native addon; `external`), the oclif plugins (oclif
+ *   loads them from their own packages, nothing here imports them) and cli-table3 (`require`d
+ *   at run time by src/cli/render.ts, for human tables only).
  * - The banner gives bundled CommonJS code the `require` it calls for Node built-ins.
  * - zod's `z.locales` holds ~50 translations of its error messages (half of zod's 600 KB that
  *   every store-reading command would parse); savepoint uses only English, zod's default, so
@@ -25,9 +25,10 @@ const root = path.resolve(import.meta.dirname, '..');
 const outdir = path.join(root, 'dist/bundle');
 
 /**
- * Resolves zod's `export * as locales from "../locales/index.js"` (zod/v4/classic/external.js,
- * zod/v4/core/index.js) to a module exporting English only. zod registers English itself on the first schema
- * (zod/v4/classic/schemas.js imports `../locales/en.js`); no savepoint code calls `z.config`.
+ * Resolves zod's `export * as locales from "../locales/index.js"` (in zod/v4/classic/external.js
+ * and zod/v4/core/index.js) to a module exporting English only. zod registers English itself on
+ * the first schema (zod/v4/classic/schemas.js imports `../locales/en.js`); no savepoint code
+ * calls `z.config`.
  */
 const englishOnlyZodLocales = {
   name: 'english-only-zod-locales',
