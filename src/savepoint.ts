@@ -110,7 +110,7 @@ export class Savepoint {
     this.retention = new RetentionService(deps, this.checkpoints);
     this.diffs = new CheckpointDiffService(this.checkpoints);
     this.ops = new OpsService(deps);
-    this.recovery = new RecoveryService(deps, this.checkpoints, this.rollbacks);
+    this.recovery = new RecoveryService(deps, this.checkpoints, this.rollbacks, locks);
     this.doctor = new DoctorService(deps, this.recovery, locks);
     this.decisions = new DecisionService(deps, this.checkpoints);
     this.corrections = new CorrectionService(deps, this.checkpoints, this.rollbacks, this.decisions);

@@ -3,7 +3,7 @@
  * repositories: what each mutating call records, derived states, the index-lock step of
  * rollback, stale locks and temp files.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -157,6 +157,14 @@ describe('stale locks, orphan refs and temp files', () => {
       clean: true,
       problems: [{ kind: 'stale-lock', fixed: true }],
     });
+    expect(await sp.doctor.check()).toMatchObject({ clean: true, problems: [] });
+    // Killed between taking the lock and recording its operation: nothing to recover, and
+    // recover removes the dead holder's lock (a dry run changes nothing).
+    plant();
+    expect(await sp.recovery.recover({ dryRun: true })).toMatchObject({ opId: null, operations: [] });
+    expect(existsSync(dir)).toBe(true);
+    expect(await sp.recovery.recover()).toMatchObject({ opId: null, operations: [] });
+    expect(existsSync(dir)).toBe(false);
     expect(await sp.doctor.check()).toMatchObject({ clean: true, problems: [] });
   });
 

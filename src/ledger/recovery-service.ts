@@ -11,7 +11,7 @@ import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-se
 import type { Checkpoint } from '../checkpoint/model.js';
 import { CHECKPOINT_REF_PREFIX } from '../checkpoint/retention-service.js';
 import { InternalError } from '../core/errors.js';
-import type { GitSandbox } from '../core/ports.js';
+import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import type { HeadMode, RestoreCounts } from '../plan/rollback-rules.js';
 import type { RollbackService } from '../plan/rollback-service.js';
 import type { Operation, Recovery } from './model.js';
@@ -74,11 +74,13 @@ export class RecoveryService {
     private readonly deps: ServiceDeps,
     private readonly checkpoints: CheckpointService,
     private readonly rollbacks: RollbackService,
+    private readonly locks: SandboxLocks,
   ) {}
 
   /**
    * Resolves every operation of the sandbox that awaits recovery, oldest first, as one
-   * `recover` operation under the sandbox lock.
+   * `recover` operation under the sandbox lock. With none to resolve (and not `dryRun`), it
+   * removes the repository's stale sandbox locks (their holder is dead) instead.
    *
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (3) · {@link SandboxInvalidError} `SANDBOX_INVALID` (5)
    * @throws {BusyError} `BUSY` (6): another process holds the sandbox lock (an operation is in progress, not interrupted)
@@ -99,6 +101,10 @@ export class RecoveryService {
       commonDir = sandbox.commonDir;
     }
     const pending = store.operations.unresolved(sandboxPath);
+    // A process killed after it took the sandbox lock and before its operation was recorded
+    // (or after the operation finished, before the lock was released) leaves only its lock,
+    // which the next operation would take over: recovery removes it now, so doctor is clean.
+    if (!request.dryRun && pending.length === 0) await this.locks.removeStale(commonDir);
     if (request.dryRun || pending.length === 0) {
       return {
         sandboxPath,
