@@ -139,11 +139,36 @@ describe('raw index membership from a remembered tree', () => {
     });
     const sandbox = await new GitSandboxProvider().open(repo);
     await scanTree(sandbox);
+    /** The membership a state may remember, from listing both indexes (what it stands in for). */
+    const listedMembership = () => {
+      const list = (env: NodeJS.ProcessEnv) =>
+        execFileSync('git', ['ls-files', '-z', '-c'], { cwd: repo, env, encoding: 'utf8' })
+          .split('\0')
+          .filter(Boolean);
+      const raw = new Set(list({ ...cleanGitEnv(), GIT_INDEX_FILE: rawIndexFile(repo) }));
+      const tracked = new Set(list(cleanGitEnv()));
+      return {
+        untrackedInRaw: [...raw].filter((p) => !tracked.has(p)).sort(),
+        forced: [...tracked].filter((p) => !raw.has(p)).sort(),
+      };
+    };
+    let carried = 0;
     for (const step of steps) {
       step(repo);
       const viaState = await scanTree(sandbox);
-      const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { tree: string };
+      const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as {
+        tree: string;
+        membership?: { untrackedInRaw: string[]; forced: string[] };
+      };
       expect(state.tree).toBe(viaState);
+      // A membership carried forward through this scan's changes is exactly what listing gives.
+      if (state.membership) {
+        carried++;
+        expect({
+          untrackedInRaw: [...state.membership.untrackedInRaw].sort(),
+          forced: [...state.membership.forced].sort(),
+        }).toEqual(listedMembership());
+      }
       // Nothing changed: this scan leaves the raw index byte for byte as it was (no update, no
       // rebuild from scratch) and remembers the membership…
       const kept = readFileSync(rawIndexFile(repo));
@@ -165,6 +190,8 @@ describe('raw index membership from a remembered tree', () => {
         .filter((p) => git(repo, 'ls-files', '--', p) === '');
       expect(treeEntries(repo, viaState)).toEqual(expectedTree(snapshotTree(repo), ignored));
     }
+    // Not vacuous: some steps (untracked files coming and going) carry the membership.
+    expect(carried).toBeGreaterThan(0);
   });
 
   it('falls back to listing when the remembered tree is gone or names other paths', async () => {

@@ -497,6 +497,8 @@ export class GitWorktree implements GitSandbox {
       const info = await lstat(path.join(this.path, file)).catch(() => undefined);
       if (info && (!info.isDirectory() || submodules.has(file))) updates.add(file);
     }
+    // What each updated path was before update-index ran (see carriedMembership).
+    const kindBefore = reusable && origin === 'kept' ? await this.fileKinds(updates) : null;
     if (removals.size > 0) {
       await this.raw(['update-index', '--force-remove', '-z', '--stdin'], {
         indexFile: rawIndex,
@@ -524,15 +526,84 @@ export class GitWorktree implements GitSandbox {
     // Untouched, the raw index still holds the tree the state names (reused if a ref keeps it).
     const untouched = described && removals.size === 0 && updates.size === 0 && known.has(state.tree);
     const treeSha = pristine ? indexTreeSha : untouched ? state.tree : await this.writeTree(rawIndex, 'raw');
-    // Left as found, the raw index still differs from the index tree exactly so: remember it.
-    const membership =
-      reusable &&
-      removals.size === 0 &&
-      updates.size === 0 &&
-      untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT
-        ? { indexTree: indexTreeSha, untrackedInRaw, forced }
-        : null;
+    // Left as found, the raw index still differs from the index tree exactly so: remember it;
+    // changed, carry the difference forward where that is exact.
+    let membership: Membership | null = null;
+    if (reusable && untrackedInRaw.length + forced.length <= MEMBERSHIP_MEMO_LIMIT) {
+      if (removals.size === 0 && updates.size === 0)
+        membership = { indexTree: indexTreeSha, untrackedInRaw, forced };
+      else if (kindBefore !== null) {
+        membership = await this.carriedMembership(
+          { indexTree: indexTreeSha, untrackedInRaw, forced },
+          new Set(modified),
+          removals,
+          updates,
+          kindBefore,
+        );
+      }
+    }
     return { treeSha, indexTreeSha, skipped, membership, pristine, real };
+  }
+
+  /** `file`, `symlink`, `directory` or `missing` for each path, by lstat. */
+  private async fileKinds(paths: Iterable<string>): Promise<Map<string, string>> {
+    const kinds = new Map<string, string>();
+    await Promise.all(
+      [...paths].map(async (file) => {
+        const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+        kinds.set(
+          file,
+          !info ? 'missing' : info.isFile() ? 'file' : info.isSymbolicLink() ? 'symlink' : 'directory',
+        );
+      }),
+    );
+    return kinds;
+  }
+
+  /**
+   * The raw index's membership after `removals` (`--force-remove`) and `updates` (`--add
+   * --remove --replace`) were applied to a raw index whose membership was `before`, without
+   * asking git again; null (ask git next time) whenever the tracked side may have changed.
+   *
+   * Exact because `update-index` adds a listed path whose file or symlink exists and removes
+   * one that is missing (git-update-index(1) `--add`, `--remove`), and every entry `--replace`
+   * drops on the way (a file under a path that became a file, a file where a directory now is)
+   * is itself listed, as diff-files reports it changed. Only untracked entries (not in the real
+   * index) may come and go: a tracked entry removed (file deleted, gone beyond a symlink, now a
+   * directory) or a forced one added would change `forced`, and gives null. A path whose kind
+   * differs between the lstat before update-index and the one after (it changed while git
+   * looked) gives null too.
+   */
+  private async carriedMembership(
+    before: Membership,
+    modified: ReadonlySet<string>,
+    removals: ReadonlySet<string>,
+    updates: ReadonlySet<string>,
+    kindBefore: ReadonlyMap<string, string>,
+  ): Promise<Membership | null> {
+    const untracked = new Set(before.untrackedInRaw);
+    const forced = new Set(before.forced);
+    for (const file of removals) {
+      if (!untracked.has(file)) return null;
+      untracked.delete(file);
+    }
+    const kindAfter = await this.fileKinds(updates);
+    for (const file of updates) {
+      const kind = kindAfter.get(file);
+      if (kind !== kindBefore.get(file)) return null;
+      const present = kind === 'file' || kind === 'symlink';
+      if (forced.has(file)) return null;
+      if (untracked.has(file)) {
+        if (!present) untracked.delete(file);
+      } else if (modified.has(file)) {
+        // A tracked entry (in the raw index, not untracked): it must stay.
+        if (!present) return null;
+      } else if (present) {
+        // New to the raw index and not forced, so not tracked either.
+        untracked.add(file);
+      }
+    }
+    return { indexTree: before.indexTree, untrackedInRaw: [...untracked], forced: [...forced] };
   }
 
   /**
