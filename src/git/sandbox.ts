@@ -1387,8 +1387,9 @@ export class GitWorktree implements GitSandbox {
    *   and the one-way merge carries a skip-worktree flag over to a changed entry, which
    *   `--index-info` does not; a sparse index's directory entries are skip-worktree too;
    * - no sparse-checkout pattern file (`<git-dir>/info/sparse-checkout`): with one (and
-   *   `core.sparseCheckout`), read-tree marks new entries outside the patterns skip-worktree
-   *   (git-read-tree(1), "SPARSE CHECKOUT").
+   *   `core.sparseCheckout`), read-tree may mark entries outside the patterns skip-worktree
+   *   (git-read-tree(1), "SPARSE CHECKOUT"). git 2.39 does so only when it updates the
+   *   worktree (`-u`), not for `--reset` alone; that rule is left to git, not reproduced.
    *
    * Unmerged entries never get here: the scan refuses an index that has them.
    */
