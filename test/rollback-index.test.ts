@@ -87,6 +87,7 @@ function repoWithTarget(): { repo: string; from: string; target: string } {
     'gone.txt': 'removed in the target\n',
     'keep/one.txt': '1\n',
     'keep/two.txt': '2\n',
+    'odd\tname\nwith newline.txt': 'odd\n',
   });
   chmodSync(path.join(repo, 'exec.sh'), 0o755);
   symlinkSync('a.txt', path.join(repo, 'link'));
@@ -101,6 +102,7 @@ function repoWithTarget(): { repo: string; from: string; target: string } {
     'keep/one.txt',
     'keep/two.txt',
     'link',
+    'odd\tname\nwith newline.txt',
     'staged.txt',
   ]);
   git(repo, 'update-index', '--really-refresh');
@@ -122,6 +124,13 @@ function repoWithTarget(): { repo: string; from: string; target: string } {
   gitWith(repo, scratch, 'update-index', '--add', '--cacheinfo', `100755,${blob(repo, 'now a file\n')},dir`);
   gitWith(repo, scratch, 'update-index', '--add', '--cacheinfo', `100644,${blob(repo, 'new\n')},new.txt`);
   gitWith(repo, scratch, 'update-index', '--add', '--cacheinfo', `160000,${head},sub`);
+  gitWith(
+    repo,
+    scratch,
+    'update-index',
+    '--cacheinfo',
+    `100644,${blob(repo, 'odd, changed\n')},odd\tname\nwith newline.txt`,
+  );
   const target = gitWith(repo, scratch, 'write-tree');
   return { repo, from, target };
 }
@@ -144,7 +153,7 @@ describe('diffTreePairs', () => {
   it('answers several pairs in one call, in order, with the second tree entry of each path', async () => {
     const { repo, from, target } = repoWithTarget();
     const sandbox = await provider.open(repo);
-    writeFiles(repo, { 'odd\tname\nwith newline.txt': 'x\n' });
+    writeFiles(repo, { 'another\todd\nname.txt': 'x\n' });
     git(repo, 'add', '-A');
     const withOdd = git(repo, 'write-tree');
 
@@ -154,19 +163,24 @@ describe('diffTreePairs', () => {
       [from, withOdd],
     ]);
 
-    const expected = git(repo, 'diff-tree', '-r', '--no-renames', '--raw', from, target)
-      .split('\n')
-      .map((line) => {
-        const [meta = '', file = ''] = line.split('\t');
-        const [, mode, , sha, status] = meta.slice(1).split(' ');
-        return { path: file, change: { A: 'added', D: 'deleted' }[status as 'A'] ?? 'modified', mode, sha };
-      });
+    // What plain `diff-tree -r -z --raw` says for the first pair, record by record.
+    const fields = spawnSync('git', ['diff-tree', '-r', '-z', '--no-renames', '--raw', from, target], {
+      cwd: repo,
+      env: cleanGitEnv(),
+      encoding: 'utf8',
+    }).stdout.split('\0');
+    const expected = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [, mode, , sha, status] = (fields[i] as string).slice(1).split(' ');
+      const change = status === 'A' ? 'added' : status === 'D' ? 'deleted' : 'modified';
+      expected.push({ path: fields[i + 1], change, mode, sha });
+    }
     expect(forward).toEqual(expected);
     expect(forward.map((c) => c.path)).toContain('sub');
     expect(forward.find((c) => c.path === 'gone.txt')).toMatchObject({ change: 'deleted', mode: '000000' });
     expect(same).toEqual([]);
     expect(odd).toEqual([
-      { path: 'odd\tname\nwith newline.txt', change: 'added', mode: '100644', sha: blob(repo, 'x\n') },
+      { path: 'another\todd\nname.txt', change: 'added', mode: '100644', sha: blob(repo, 'x\n') },
     ]);
   });
 });
