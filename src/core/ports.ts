@@ -87,7 +87,7 @@ export interface IndexDelta {
   readonly fromTree: string;
   /** The tree the changes lead to: must be the `indexTree` passed with the delta. */
   readonly toTree: string;
-  /** {@link IndexStamp} of the real index read before that scan: the proof it still holds `fromTree`. */
+  /** {@link IndexStamp} of the real index read before that scan (and unchanged after it): the proof it still holds `fromTree` if it still matches. */
   readonly stamp: IndexStamp;
   /** The entries that differ from `fromTree` to the target tree. */
   readonly changes: readonly EntryChange[];

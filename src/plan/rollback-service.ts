@@ -185,9 +185,7 @@ export class RollbackService {
       );
     }
 
-    // Read before the scan: if the index is still so when it is reset, the scan saw it as it is.
-    const stamp = await sandbox.indexStamp();
-    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    const { scan, stamp } = await this.scanSteady(plan, sandbox);
     try {
       const prepared = await this.prepare(plan, sandbox, scan, stamp, target, {
         head: request.head ?? plan.policy.head,
@@ -260,8 +258,7 @@ export class RollbackService {
   ): Promise<RestoreReport> {
     // A patch checkpoint's trees are rebuilt from its patches here, before anything is compared.
     await this.checkpoints.materialize(plan, sandbox, target);
-    const stamp = await sandbox.indexStamp();
-    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    const { scan, stamp } = await this.scanSteady(plan, sandbox);
     try {
       const prepared = await this.prepare(plan, sandbox, scan, stamp, target, { ...options, dryRun: false });
       const movedAside = await this.apply(plan, sandbox, scan, target, prepared, options.asideLabel);
@@ -272,8 +269,30 @@ export class RollbackService {
   }
 
   /**
+   * Scans the sandbox, with the real index's {@link IndexStamp} read before and after the
+   * scan: when both checksums match, the index file is the one the scan copied and `stamp` is
+   * that file's (so `scan.indexTreeSha` is its tree, and its version is the copy's); otherwise
+   * `stamp` is unknown (`null`s), and rollback asks git everything as before.
+   */
+  private async scanSteady(
+    plan: Plan,
+    sandbox: GitSandbox,
+  ): Promise<{ scan: SnapshotScan; stamp: IndexStamp }> {
+    const before = await sandbox.indexStamp();
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    try {
+      const after = await sandbox.indexStamp();
+      const steady = before.checksum !== null && before.checksum === after.checksum;
+      return { scan, stamp: steady ? before : { checksum: null, version: null } };
+    } catch (error) {
+      await scan.dispose();
+      throw error;
+    }
+  }
+
+  /**
    * Guards and preview of restoring `scan`'s state to `target` (reads only). `stamp`: the real
-   * index's {@link IndexStamp} read before the scan.
+   * index's {@link IndexStamp} from {@link scanSteady}.
    *
    * One `diff-tree` compares up to three pairs of trees: the worktree trees (what rollback
    * writes), and, when the real index is version 2 (no intent-to-add entry, which no tree
