@@ -8,6 +8,7 @@ import {
   countChanges,
   decideHead,
   deletedPaths,
+  ignoreCandidates,
   keepable,
   overlaps,
   rulesChanged,
@@ -115,6 +116,15 @@ describe('ignore-rule helpers of rollback', () => {
 
   it('deletedPaths lists what the rollback removes', () => {
     expect(deletedPaths(changes)).toEqual(['a.txt', 'build/x.o']);
+  });
+
+  it('ignoreCandidates asks only about tracked paths, unless the rules differ or tracking is unknown', () => {
+    const deleted = ['new.txt', 'tracked.log', 'dir/new.ts'];
+    const untracked = new Set(['new.txt', 'dir/new.ts', 'elsewhere.txt']);
+    expect(ignoreCandidates(deleted, false, untracked)).toEqual(['tracked.log']);
+    expect(ignoreCandidates(deleted, true, untracked)).toEqual(deleted);
+    expect(ignoreCandidates(deleted, false, null)).toEqual(deleted);
+    expect(ignoreCandidates([], false, untracked)).toEqual([]);
   });
 
   it('keepable drops ignored files under a path the rollback turns into a file', () => {

@@ -66,6 +66,39 @@ export interface TreeChange {
   readonly change: 'added' | 'modified' | 'deleted';
 }
 
+/** One path of a tree diff with the entry the second tree has there (what an index entry needs). */
+export interface EntryChange extends TreeChange {
+  /** Octal mode in the second tree (`100644`, `100755`, `120000`, `160000`); `000000` when deleted. */
+  readonly mode: string;
+  /** Object id in the second tree; all zeros when deleted. */
+  readonly sha: string;
+}
+
+/**
+ * What identifies the real index file's content, read without git: its trailing checksum
+ * (gitformat-index(5), "Index checksum"; null when the file is missing or `index.skipHash`
+ * leaves it zero) and its format version (null when there is no readable header).
+ */
+export interface IndexStamp {
+  readonly checksum: string | null;
+  readonly version: number | null;
+}
+
+/**
+ * How the real index must change to hold a target tree, when it is known to hold `fromTree`
+ * now: see {@link GitSandbox.resetIndex}.
+ */
+export interface IndexDelta {
+  /** The tree the real index holds (a scan's `indexTreeSha`). */
+  readonly fromTree: string;
+  /** The tree the changes lead to: must be the `indexTree` passed with the delta. */
+  readonly toTree: string;
+  /** {@link IndexStamp} of the real index read before that scan (and unchanged after it): the proof it still holds `fromTree` if it still matches. */
+  readonly stamp: IndexStamp;
+  /** The entries that differ from `fromTree` to the target tree. */
+  readonly changes: readonly EntryChange[];
+}
+
 /** How a tree differs from an earlier one, for a checkpoint's accounting columns. */
 export interface TreeDelta {
   /** Paths (files, symlinks, submodule entries) that differ: added, modified or deleted. */
@@ -151,6 +184,11 @@ export interface GitSandbox {
   /** Paths that differ between two trees. */
   diffTrees(fromTree: string, toTree: string): Promise<TreeChange[]>;
   /**
+   * {@link diffTrees} of several pairs of trees in one git call, with each path's entry in the
+   * second tree; one list per pair, in order.
+   */
+  diffTreePairs(pairs: readonly (readonly [fromTree: string, toTree: string])[]): Promise<EntryChange[][]>;
+  /**
    * Counts and content bytes of what `toTree` changed since `fromTree` (a tree or commit id;
    * null: the empty tree). O(changed paths): subtrees both sides share are never read. With
    * the `scan` that made `toTree`, sizes are read from the worktree files the scan hashed
@@ -190,8 +228,11 @@ export interface GitSandbox {
   /**
    * Sets the real index to `indexTree`, keeping stat data of unchanged entries and refreshing
    * that of the `rewritten` worktree paths (rollback's), so the next `git status` re-hashes nothing.
+   * With a `delta` that provably applies, only its entries are written (O(changed paths)).
    */
-  resetIndex(indexTree: string, rewritten?: readonly string[]): Promise<void>;
+  resetIndex(indexTree: string, rewritten?: readonly string[], delta?: IndexDelta): Promise<void>;
+  /** {@link IndexStamp} of the real index now (file reads only, no git call). */
+  indexStamp(): Promise<IndexStamp>;
   /** Moves HEAD (or its branch) from `current` to `target` with a compare-and-set; `reason` goes to the reflog. */
   moveHead(current: HeadState, target: HeadState, reason: string): Promise<void>;
   /** True while another git process holds the real index lock. */

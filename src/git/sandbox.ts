@@ -27,8 +27,11 @@ import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
 import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
   DiffStatEntry,
+  EntryChange,
   GitSandbox,
   HeadState,
+  IndexDelta,
+  IndexStamp,
   MovedAside,
   PatchApplication,
   RefEntry,
@@ -1165,6 +1168,56 @@ export class GitWorktree implements GitSandbox {
     return changes;
   }
 
+  /**
+   * One `diff-tree --stdin -r -z --raw --no-renames` for every pair: given two trees per input
+   * line, git prints the line's two ids and a newline, then that pair's records
+   * (git-diff-tree(1), "--stdin"); `--raw -z` records are ":<old mode> <new mode> <old id>
+   * <new id> <status>" NUL "<path>" NUL. Pairs of equal trees are answered without git.
+   */
+  async diffTreePairs(pairs: readonly (readonly [string, string])[]): Promise<EntryChange[][]> {
+    const results: EntryChange[][] = pairs.map(() => []);
+    const asked = pairs.flatMap(([from, to], index) => (from === to ? [] : [index]));
+    if (asked.length === 0) return results;
+    const { stdout } = await this.git(['diff-tree', '--stdin', '-r', '-z', '--raw', '--no-renames'], {
+      input: asked
+        .map(
+          (index) => `${(pairs[index] as readonly [string, string]).join(' ')}
+`,
+        )
+        .join(''),
+    });
+    let group = -1;
+    let at = 0;
+    while (at < stdout.length) {
+      if (stdout[at] !== ':') {
+        // "<from> <to>\n": the next pair's records follow.
+        const end = stdout.indexOf('\n', at);
+        group += 1;
+        at = end < 0 ? stdout.length : end + 1;
+        continue;
+      }
+      const metaEnd = stdout.indexOf('\0', at);
+      const pathEnd = stdout.indexOf('\0', metaEnd + 1);
+      const [, mode = '', , sha = '', status = ''] = stdout.slice(at + 1, metaEnd).split(' ');
+      const file = stdout.slice(metaEnd + 1, pathEnd < 0 ? stdout.length : pathEnd);
+      at = pathEnd < 0 ? stdout.length : pathEnd + 1;
+      const list = results[asked[group] ?? -1];
+      if (list === undefined)
+        throw new InternalError(`unexpected diff-tree --stdin output before a pair line`);
+      const change =
+        status === 'A'
+          ? 'added'
+          : status === 'D'
+            ? 'deleted'
+            : status === 'M' || status === 'T'
+              ? 'modified'
+              : null;
+      if (change === null) throw new InternalError(`unexpected diff-tree status ${status} for ${file}`);
+      list.push({ path: file, change, mode, sha });
+    }
+    return results;
+  }
+
   /** Id of the empty tree in this repository's object format (sha1 or sha256); a constant, never written. */
   private emptyTree(): string {
     const sha = EMPTY_TREE[this.layout.objectFormat];
@@ -1428,10 +1481,20 @@ export class GitWorktree implements GitSandbox {
   }
 
   /**
-   * Sets the real index to `indexTree` with `read-tree --reset`: a one-way merge in which
-   * entries whose content is unchanged keep their stat data, and, unlike `-m`, entries whose
-   * file rollback just rewrote do not abort it (git-read-tree(1)). Without `-u` the worktree is
-   * not touched.
+   * Sets the real index to `indexTree`, as `read-tree --reset <indexTree>` does: a one-way
+   * merge in which entries whose mode and object id are unchanged keep their stat data (and
+   * flags), and, unlike `-m`, entries whose file rollback just rewrote do not abort it
+   * (git-read-tree(1), "Single Tree Merge"; unpack-trees.c `oneway_merge`). Without `-u` the
+   * worktree is not touched.
+   *
+   * With a `delta` that provably applies ({@link deltaApplies}), the same index is reached by
+   * writing only the entries that differ, in one `update-index -z --index-info`
+   * (git-update-index(1), "USING --INDEX-INFO": `<mode> SP <object> TAB <path>`, mode 0
+   * removes the path): O(changed paths) instead of reading every tree of the target (the
+   * one-way merge walks the whole tree, then primes the cache tree from it). Every other
+   * entry stays byte for byte as it was, which is what the one-way merge keeps; a written
+   * entry gets no stat data, as the merge's new entries do. What differs is only the
+   * cache-tree extension: still valid where nothing changed, instead of primed whole.
    *
    * Then only the `rewritten` paths get fresh stat data, not every entry (a full `update-index
    * --refresh` lstats the whole tree: as much as a scan's walk). That is `git status -uno --
@@ -1444,14 +1507,27 @@ export class GitWorktree implements GitSandbox {
    * Correctness never depends on that refresh: an entry whose stat does not match its file is
    * compared by content by every git command, and an entry whose stale stat could match by
    * chance (same size, mtime in the second the index was written) is caught by git's
-   * racy-entry rule (`Documentation/technical/racy-git.txt`).
+   * racy-entry rule (`Documentation/technical/racy-git.txt`; git smudges such entries when it
+   * rewrites the index, whichever command writes it).
    *
    * @param rewritten worktree paths the rollback wrote (relative to the top level)
+   * @param delta how the real index differs from `indexTree`, when known (see {@link IndexDelta})
    * @throws {BusyError} `BUSY` (6): another git process holds `index.lock`
+   * @throws {InternalError} `delta.toTree` is not `indexTree`
    */
-  async resetIndex(indexTree: string, rewritten: readonly string[] = []): Promise<void> {
+  async resetIndex(indexTree: string, rewritten: readonly string[] = [], delta?: IndexDelta): Promise<void> {
+    if (delta && delta.toTree !== indexTree)
+      throw new InternalError(`index delta leads to ${delta.toTree}, not to ${indexTree}`);
     try {
-      await this.git(['read-tree', '--reset', indexTree]);
+      if (delta && (await this.deltaApplies(delta))) {
+        if (delta.changes.length > 0) {
+          await this.git(['update-index', '-z', '--index-info'], {
+            input: delta.changes.map((c) => `${c.mode} ${c.sha}\t${c.path}\0`).join(''),
+          });
+        }
+      } else {
+        await this.git(['read-tree', '--reset', indexTree]);
+      }
     } catch (error) {
       throw this.lockError(error);
     }
@@ -1474,6 +1550,46 @@ export class GitWorktree implements GitSandbox {
       ],
       { env: { GIT_OPTIONAL_LOCKS: '1' }, allowExit: [1, 128] },
     );
+  }
+
+  /**
+   * True when writing `delta.changes` into the real index gives exactly what `read-tree --reset`
+   * of the target tree gives, i.e. when all of these hold:
+   *
+   * - the real index's trailing checksum is still the one of `delta.stamp`, read before the scan
+   *   that wrote `delta.fromTree`: the file is byte for byte the one that scan copied, so its
+   *   entries are those of `fromTree` (the checksum is git's hash of the whole file,
+   *   gitformat-index(5); `index.skipHash` leaves it zero: no proof, no delta);
+   * - it is a version 2 index: entry flags beyond the stage (intent-to-add, skip-worktree) need
+   *   version 3 or 4, which git writes as soon as one entry has them (gitformat-index(5),
+   *   "extended flags"). An intent-to-add entry is in no tree, so no tree diff would remove it,
+   *   and the one-way merge carries a skip-worktree flag over to a changed entry, which
+   *   `--index-info` does not; a sparse index's directory entries are skip-worktree too;
+   * - no sparse-checkout pattern file (`<git-dir>/info/sparse-checkout`): with one (and
+   *   `core.sparseCheckout`), read-tree may mark entries outside the patterns skip-worktree
+   *   (git-read-tree(1), "SPARSE CHECKOUT"). git 2.39 does so only when it updates the
+   *   worktree (`-u`), not for `--reset` alone; that rule is left to git, not reproduced.
+   *
+   * Unmerged entries never get here: the scan refuses an index that has them.
+   */
+  private async deltaApplies(delta: IndexDelta): Promise<boolean> {
+    if (delta.stamp.checksum === null || delta.stamp.version !== 2) return false;
+    const [now, sparse] = await Promise.all([
+      this.indexStamp(),
+      lstat(path.join(this.layout.gitDir, 'info', 'sparse-checkout')).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    return !sparse && now.version === 2 && now.checksum === delta.stamp.checksum;
+  }
+
+  async indexStamp(): Promise<IndexStamp> {
+    const [checksum, version] = await Promise.all([
+      indexTrailer(this.layout.indexFile, this.hashBytes),
+      indexVersion(this.layout.indexFile),
+    ]);
+    return { checksum, version };
   }
 
   async moveHead(current: HeadState, target: HeadState, reason: string): Promise<void> {

@@ -52,6 +52,21 @@ export function deletedPaths(changes: readonly TreeChange[]): string[] {
   return changes.filter((c) => c.change === 'deleted').map((c) => c.path);
 }
 
+/**
+ * Of the paths a rollback deletes, those whose ignore status must be asked of git. When the
+ * ignore rules are today's (`rulesDiffer` false) and `untrackedNow` (paths the real index does
+ * not hold) is known, a deleted path untracked now is in the current tree only because the
+ * scan found it not ignored by exactly those rules: only tracked ones can be ignored.
+ */
+export function ignoreCandidates(
+  deleted: readonly string[],
+  rulesDiffer: boolean,
+  untrackedNow: ReadonlySet<string> | null,
+): string[] {
+  if (rulesDiffer || untrackedNow === null) return [...deleted];
+  return deleted.filter((file) => !untrackedNow.has(file));
+}
+
 /** Of `ignored`, those that can stay: not under a path the rollback turns into a file. */
 export function keepable(changes: readonly TreeChange[], ignored: readonly string[]): string[] {
   const added = changes.filter((c) => c.change !== 'deleted').map((c) => c.path);

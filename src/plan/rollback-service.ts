@@ -10,7 +10,15 @@ import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/
 import type { Checkpoint } from '../checkpoint/model.js';
 import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
-import type { GitSandbox, MovedAside, SkippedPath, SnapshotScan, TreeChange } from '../core/ports.js';
+import type {
+  GitSandbox,
+  IndexDelta,
+  IndexStamp,
+  MovedAside,
+  SkippedPath,
+  SnapshotScan,
+  TreeChange,
+} from '../core/ports.js';
 import { type Ledger, planOperation, type RunningOperation } from '../ledger/ledger.js';
 import type { RollbackKind } from '../ledger/model.js';
 import { ConfirmationError, RollbackIncompleteError } from './errors.js';
@@ -21,6 +29,7 @@ import {
   deletedPaths,
   type HeadAction,
   type HeadMode,
+  ignoreCandidates,
   keepable,
   overlaps,
   type RestoreCounts,
@@ -97,6 +106,8 @@ interface Prepared {
   preserved: string[];
   inTheWay: string[];
   head: HeadAction;
+  /** How the real index differs from the target's index tree, when the scan proves it (else null: `read-tree --reset`). */
+  indexDelta: IndexDelta | null;
 }
 
 /** What {@link RollbackService.restore} did. */
@@ -174,9 +185,9 @@ export class RollbackService {
       );
     }
 
-    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    const { scan, stamp } = await this.scanSteady(plan, sandbox);
     try {
-      const prepared = await this.prepare(plan, sandbox, scan, target, {
+      const prepared = await this.prepare(plan, sandbox, scan, stamp, target, {
         head: request.head ?? plan.policy.head,
         force: request.force ?? false,
         dryRun: request.dryRun ?? false,
@@ -247,9 +258,9 @@ export class RollbackService {
   ): Promise<RestoreReport> {
     // A patch checkpoint's trees are rebuilt from its patches here, before anything is compared.
     await this.checkpoints.materialize(plan, sandbox, target);
-    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    const { scan, stamp } = await this.scanSteady(plan, sandbox);
     try {
-      const prepared = await this.prepare(plan, sandbox, scan, target, { ...options, dryRun: false });
+      const prepared = await this.prepare(plan, sandbox, scan, stamp, target, { ...options, dryRun: false });
       const movedAside = await this.apply(plan, sandbox, scan, target, prepared, options.asideLabel);
       return { preview: prepared.preview, movedAside, skippedPaths: [...scan.skipped] };
     } finally {
@@ -257,11 +268,42 @@ export class RollbackService {
     }
   }
 
-  /** Guards and preview of restoring `scan`'s state to `target` (reads only). */
+  /**
+   * Scans the sandbox, with the real index's {@link IndexStamp} read before and after the
+   * scan: when both checksums match, the index file is the one the scan copied and `stamp` is
+   * that file's (so `scan.indexTreeSha` is its tree, and its version is the copy's); otherwise
+   * `stamp` is unknown (`null`s), and rollback asks git everything as before.
+   */
+  private async scanSteady(
+    plan: Plan,
+    sandbox: GitSandbox,
+  ): Promise<{ scan: SnapshotScan; stamp: IndexStamp }> {
+    const before = await sandbox.indexStamp();
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    try {
+      const after = await sandbox.indexStamp();
+      const steady = before.checksum !== null && before.checksum === after.checksum;
+      return { scan, stamp: steady ? before : { checksum: null, version: null } };
+    } catch (error) {
+      await scan.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * Guards and preview of restoring `scan`'s state to `target` (reads only). `stamp`: the real
+   * index's {@link IndexStamp} from {@link scanSteady}.
+   *
+   * One `diff-tree` compares up to three pairs of trees: the worktree trees (what rollback
+   * writes), and, when the real index is version 2 (no intent-to-add entry, which no tree
+   * shows), the index trees (what the index step writes) and the scan's index tree against
+   * its worktree tree (which paths are untracked now, see {@link ignoreCandidates}).
+   */
   private async prepare(
     plan: Plan,
     sandbox: GitSandbox,
     scan: SnapshotScan,
+    stamp: IndexStamp,
     target: Checkpoint,
     options: { head: HeadMode; force: boolean; dryRun: boolean },
   ): Promise<Prepared> {
@@ -277,15 +319,27 @@ export class RollbackService {
         missing: `its HEAD commit ${head.to.sha} is gone from the repository`,
       });
     }
-    const changes = await sandbox.diffTrees(scan.treeSha, target.treeSha);
+    const v2 = stamp.version === 2;
+    const [worktreeChanges = [], indexChanges = [], unstaged = []] = await sandbox.diffTreePairs([
+      [scan.treeSha, target.treeSha],
+      ...(v2
+        ? ([
+            [scan.indexTreeSha, target.indexTreeSha],
+            [scan.indexTreeSha, scan.treeSha],
+          ] as const)
+        : []),
+    ]);
+    const changes: TreeChange[] = worktreeChanges.map(({ path, change }) => ({ path, change }));
     // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
     // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
     // (cline#14367 deleted such files when an agent had edited .gitignore).
     // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
-    const deleted = deletedPaths(changes);
+    const rulesDiffer = rulesChanged(changes);
+    const untrackedNow = v2 ? new Set(unstaged.filter((c) => c.change === 'added').map((c) => c.path)) : null;
+    const asked = ignoreCandidates(deletedPaths(changes), rulesDiffer, untrackedNow);
     const preserved = keepable(
       changes,
-      await sandbox.ignoredByRulesOf(rulesChanged(changes) ? target.treeSha : null, deleted),
+      await sandbox.ignoredByRulesOf(rulesDiffer ? target.treeSha : null, asked),
     );
     const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
     // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
@@ -309,7 +363,11 @@ export class RollbackService {
           ? { action: 'move', from: head.from.sha, to: head.to.sha }
           : { action: head.action, from: scan.head.sha, to: scan.head.sha },
     };
-    return { preview, preserved, inTheWay, head };
+    const indexDelta: IndexDelta | null =
+      v2 && stamp.checksum !== null
+        ? { fromTree: scan.indexTreeSha, toTree: target.indexTreeSha, stamp, changes: indexChanges }
+        : null;
+    return { preview, preserved, inTheWay, head, indexDelta };
   }
 
   /** The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside. */
@@ -346,7 +404,7 @@ export class RollbackService {
     }
     faultPoint('rollback.after-head');
     const rewritten = prepared.preview.paths.filter((c) => c.change !== 'deleted').map((c) => c.path);
-    await this.resetIndexRetrying(plan, sandbox, target, label, rewritten);
+    await this.resetIndexRetrying(plan, sandbox, target, label, rewritten, prepared.indexDelta);
     return movedAside;
   }
 
@@ -360,11 +418,12 @@ export class RollbackService {
     target: Checkpoint,
     label: string,
     rewritten: readonly string[],
+    delta: IndexDelta | null,
   ): Promise<void> {
     const deadline = Date.now() + INDEX_LOCK_RETRY_MS;
     for (;;) {
       try {
-        await sandbox.resetIndex(target.indexTreeSha, rewritten);
+        await sandbox.resetIndex(target.indexTreeSha, rewritten, delta ?? undefined);
         return;
       } catch (error) {
         if (!(error instanceof BusyError)) throw new RollbackIncompleteError(plan.planId, label, error);
