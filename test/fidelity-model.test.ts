@@ -262,7 +262,9 @@ class Stage implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) =>
     m.files.has(this.file) && !unsnapshotted(m.files as Files, m.tracked, this.file);
   async run(m: Model, r: Real) {
-    git(r.dir, 'add', '--', this.file);
+    // -f: git refuses to add even a tracked file whose directory an ignore rule matches
+    // (git 2.39: "The following paths are ignored"); check() never picks an untracked ignored one.
+    git(r.dir, 'add', '-f', '--', this.file);
     m.tracked.add(this.file);
   }
   toString = () => `stage(${this.file})`;
