@@ -342,6 +342,31 @@ describe('an unchanged state named without writing its trees again', () => {
     writeFiles(repo, { '.gitignore': '' });
     expect(await expectSnapshot()).toEqual(all);
   });
+
+  it('asks again without the remembered untracked files a symbolic link now hides (check-ignore refuses them)', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n', '.gitignore': '*.log\n' });
+    writeFiles(repo, { 'build/deep/x.txt': 'x\n', 'build/y.txt': 'y\n', 'other.log': 'o\n', 'u.txt': 'u\n' });
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await scanTree(sandbox);
+    await scanTree(sandbox);
+    rmSync(path.join(repo, 'build'), { recursive: true });
+    writeFiles(repo, { 'elsewhere/deep/x.txt': 'x\n', '.gitignore': '*.log\nu.txt\n' });
+    symlinkSync('elsewhere', path.join(repo, 'build'));
+    const tree = await scanTree(sandbox);
+    // Answered without starting over from an empty cache (which would also be right, slowly):
+    // the state still carries the membership forward.
+    const state = JSON.parse(readFileSync(stateFile(repo), 'utf8')) as {
+      membership?: { untrackedInRaw: string[] };
+    };
+    expect(state.membership?.untrackedInRaw.sort()).toEqual(['build', 'elsewhere/deep/x.txt']);
+    // u.txt became ignored (the check still ran for it); build/ is now a link to elsewhere/.
+    expect(Object.keys(treeEntries(repo, tree)).sort()).toEqual([
+      '.gitignore',
+      'a.txt',
+      'build',
+      'elsewhere/deep/x.txt',
+    ]);
+  });
 });
 
 describe('rollback and the real index', () => {

@@ -409,17 +409,20 @@ export class GitWorktree implements GitSandbox {
     origin: RawOrigin,
     options: ScanOptions,
   ): Promise<Filled> {
+    // Read before the walk starts: on two cores the walk's two git processes leave this process
+    // little CPU, and what is read here decides what runs beside the walk.
+    const [state, rawTrailer, realTrailer, realVersion] = await Promise.all([
+      this.loadRawState(),
+      indexTrailer(rawIndex, this.hashBytes),
+      indexed ? indexTrailer(indexCopy, this.hashBytes) : null,
+      indexed ? indexVersion(indexCopy) : null,
+    ]);
     // The walk reads only the raw index and the worktree: it runs while the trees are compared.
     const walk = Promise.all([
       this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex }),
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
-    const [state, rawTrailer, realTrailer] = await Promise.all([
-      this.loadRawState(),
-      indexTrailer(rawIndex, this.hashBytes),
-      indexed ? indexTrailer(indexCopy, this.hashBytes) : null,
-    ]);
     const known = options.knownTrees ?? new Set<string>();
     // An index's tree is a function of its bytes: the same checksum as last time gives the same
     // tree, which is reused when a ref is known to keep it (else it may have been pruned since).
@@ -439,6 +442,7 @@ export class GitWorktree implements GitSandbox {
       rawIndex,
       indexCopy,
       indexed,
+      realVersion,
       origin,
       indexTreeSha,
       described ? state : null,
@@ -618,6 +622,7 @@ export class GitWorktree implements GitSandbox {
     rawIndex: string,
     indexCopy: string,
     indexed: boolean,
+    realVersion: number | null,
     origin: RawOrigin,
     indexTreeSha: string,
     state: RawIndexState | null,
@@ -629,7 +634,7 @@ export class GitWorktree implements GitSandbox {
       return { untrackedInRaw: [], forced, reusable: false };
     }
     // Only a version 2 index is sure to hold no intent-to-add entry, which no tree shows.
-    const reusable = !indexed || (await indexVersion(indexCopy)) === 2;
+    const reusable = !indexed || realVersion === 2;
     if (reusable && state !== null) {
       if (state.membership?.indexTree === indexTreeSha) return { ...state.membership, reusable };
       const fromTrees = await this.membershipFromTrees(state.tree, indexTreeSha).catch(() => null);
@@ -783,8 +788,8 @@ export class GitWorktree implements GitSandbox {
    * not a negation, or a leading directory is ignored (git `dir.c` `last_matching_pattern`, the
    * rule `ls-files -i --exclude-standard` applies too). check-ignore refuses pathspec magic and
    * paths beyond a symbolic link: those beyond a link are gone from the worktree and left out
-   * here (the walk reports them), and a set with a path starting with `:` is asked of
-   * `ls-files -c -i` instead.
+   * here (asked again without them when git refuses), and a set with a path starting with `:`
+   * is asked of `ls-files -c -i` instead.
    */
   private async ignoredNow(
     rawIndex: string,
@@ -793,16 +798,27 @@ export class GitWorktree implements GitSandbox {
   ): Promise<string[]> {
     if (paths.length === 0) return [];
     if (paths.some((file) => file.startsWith(':'))) return this.ignoredAmong(rawIndex, 'raw', paths);
-    const asked: string[] = [];
-    for (const file of paths) if (!(await beyondSymlink(file))) asked.push(file);
-    if (asked.length === 0) return [];
-    const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
-      input: asked.map((file) => `${file}\0`).join(''),
-      allowExit: [1],
-    });
+    const ask = async (asked: readonly string[]) =>
+      this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
+        input: asked.map((file) => `${file}\0`).join(''),
+        allowExit: [1, 128],
+      });
+    // Asked at once (no lstat first: this runs beside the walk); only when git refuses a path
+    // beyond a symbolic link are those paths found and left out.
+    let answer = await ask(paths);
+    if (answer.exitCode === 128 && /beyond a symbolic link/.test(answer.stderr)) {
+      const asked: string[] = [];
+      for (const file of paths) if (!(await beyondSymlink(file))) asked.push(file);
+      if (asked.length === 0) return [];
+      answer = await ask(asked);
+    }
+    if (answer.exitCode === 128)
+      throw new GitCommandError(`git check-ignore failed: ${firstLine(answer.stderr)}`, {
+        details: { args: ['check-ignore'], exitCode: 128, stderr: answer.stderr.trim() },
+      });
     // -z -v -n: "<source> NUL <line> NUL <pattern> NUL <path> NUL" per path, in order; an empty
     // source when no rule matches; a pattern starting with "!" un-ignores.
-    const fields = stdout.split('\0');
+    const fields = answer.stdout.split('\0');
     const ignored: string[] = [];
     for (let i = 0; i + 3 < fields.length; i += 4) {
       const pattern = fields[i + 2] as string;
