@@ -449,16 +449,20 @@ export class GitWorktree implements GitSandbox {
     );
     // Untracked files the raw index remembers that an ignore rule matches now: asked while the
     // walk runs. A path beyond a symbolic link is gone from the worktree (diff-files reports it).
-    const symlinked = new Map<string, boolean>();
+    // Per leading directory, one lstat however many paths ask at once.
+    const symlinked = new Map<string, Promise<boolean>>();
     const beyondSymlink = async (file: string) => {
       for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1)) {
         const dir = file.slice(0, at);
         let link = symlinked.get(dir);
         if (link === undefined) {
-          link = (await lstat(path.join(this.path, dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
+          link = lstat(path.join(this.path, dir)).then(
+            (info) => info.isSymbolicLink(),
+            () => false,
+          );
           symlinked.set(dir, link);
         }
-        if (link) return true;
+        if (await link) return true;
       }
       return false;
     };
@@ -491,19 +495,21 @@ export class GitWorktree implements GitSandbox {
     // a nested repository (never entered, see findSkipped).
     const removals = new Set(gone);
     const updates = new Set<string>();
-    for (const file of modified) {
-      if (gone.has(file) || isExcluded(file)) continue;
-      if (await beyondSymlink(file)) removals.add(file);
-      else updates.add(file);
-    }
+    const kept = modified.filter((file) => !gone.has(file) && !isExcluded(file));
+    const hidden = await Promise.all(kept.map(beyondSymlink));
+    kept.forEach((file, at) => (hidden[at] ? removals : updates).add(file));
     for (const file of untracked) if (!file.endsWith('/') && !isExcluded(file)) updates.add(file);
     // Tracked files the raw index lacks, e.g. because an ignore rule matches them. A directory
     // there is a declared submodule (recorded as its gitlink) or holds files the walk lists.
-    for (const file of forced) {
-      if (await beyondSymlink(file)) continue;
-      const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+    const forcedInfo = await Promise.all(
+      forced.map(async (file) =>
+        (await beyondSymlink(file)) ? undefined : lstat(path.join(this.path, file)).catch(() => undefined),
+      ),
+    );
+    forced.forEach((file, at) => {
+      const info = forcedInfo[at];
       if (info && (!info.isDirectory() || submodules.has(file))) updates.add(file);
-    }
+    });
     // What each updated path was before update-index ran (see carriedMembership).
     const kindBefore = reusable && origin === 'kept' ? await this.fileKinds(updates) : null;
     if (removals.size > 0) {
@@ -948,33 +954,38 @@ export class GitWorktree implements GitSandbox {
     submodules: ReadonlySet<string>,
   ): Promise<SkippedPath[]> {
     const skipped = new Map<string, SkippedPath>();
-    const hasGit = new Map<string, boolean>();
+    // Per directory, one lstat of its `.git` however many candidates ask at once.
+    const hasGit = new Map<string, Promise<boolean>>();
     const nestedRoot = async (file: string): Promise<string | undefined> => {
       const parts = file.split('/');
       for (let depth = 1; depth < parts.length; depth++) {
         const dir = parts.slice(0, depth).join('/');
         let found = hasGit.get(dir);
         if (found === undefined) {
-          found = await lstat(path.join(this.path, dir, '.git')).then(
+          found = lstat(path.join(this.path, dir, '.git')).then(
             () => true,
             () => false,
           );
           hasGit.set(dir, found);
         }
-        if (found) return dir;
+        if (await found) return dir;
       }
       return undefined;
     };
-    for (const entry of candidates) {
+    const verdict = async (entry: string): Promise<SkippedPath | undefined> => {
       // git lists a directory it recognises as a repository as "dir/" and does not enter it.
       const root = entry.endsWith('/') ? entry.slice(0, -1) : await nestedRoot(entry);
-      if (root !== undefined) {
-        skipped.set(root, { path: root, reason: submodules.has(root) ? 'submodule' : 'nested-repository' });
-        continue;
-      }
+      if (root !== undefined)
+        return { path: root, reason: submodules.has(root) ? 'submodule' : 'nested-repository' };
       const size = await fileSize(path.join(this.path, entry));
-      if (size !== undefined && size > cap)
-        skipped.set(entry, { path: entry, reason: 'too-large', sizeBytes: size });
+      return size !== undefined && size > cap
+        ? { path: entry, reason: 'too-large', sizeBytes: size }
+        : undefined;
+    };
+    // Asked concurrently, a chunk at a time; reported in the order git listed them.
+    for (let at = 0; at < candidates.length; at += 512) {
+      for (const found of await Promise.all(candidates.slice(at, at + 512).map(verdict)))
+        if (found) skipped.set(found.path, found);
     }
     return [...skipped.values()];
   }
