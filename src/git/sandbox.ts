@@ -497,7 +497,9 @@ export class GitWorktree implements GitSandbox {
     const updates = new Set<string>();
     const kept = modified.filter((file) => !gone.has(file) && !isExcluded(file));
     const hidden = await Promise.all(kept.map(beyondSymlink));
-    kept.forEach((file, at) => (hidden[at] ? removals : updates).add(file));
+    kept.forEach((file, at) => {
+      (hidden[at] ? removals : updates).add(file);
+    });
     for (const file of untracked) if (!file.endsWith('/') && !isExcluded(file)) updates.add(file);
     // Tracked files the raw index lacks, e.g. because an ignore rule matches them. A directory
     // there is a declared submodule (recorded as its gitlink) or holds files the walk lists.
