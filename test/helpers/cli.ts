@@ -14,8 +14,11 @@ export const BIN = path.resolve(import.meta.dirname, '../../bin/run.js');
 
 /** Fails fast with a clear message when `dist/` was not built. */
 export function assertBuilt(): void {
-  if (!existsSync(path.resolve(import.meta.dirname, '../../dist/index.js'))) {
-    throw new Error('these tests run the built CLI: run `npm run build` first');
+  // The library (tsc's output) and the CLI bundle bin/run.js runs (scripts/bundle.mjs).
+  for (const built of ['../../dist/index.js', '../../dist/bundle/cli.js']) {
+    if (!existsSync(path.resolve(import.meta.dirname, built))) {
+      throw new Error('these tests run the built CLI: run `npm run build` first');
+    }
   }
 }
 
