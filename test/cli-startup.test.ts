@@ -72,15 +72,21 @@ async function packagesLoaded(
   return { status: run.status, packages, fromNodeModules };
 }
 
+/** A repository with an active plan (made by the CLI) and a change since its first checkpoint. */
+async function planWithAChange(): Promise<{ repo: string; planId: string }> {
+  const repo = makeRepo({ 'a.txt': 'a\n' });
+  const created = await runCli(repo, ['plan', 'create', '--json']);
+  expect(created.status).toBe(0);
+  const { planId } = JSON.parse(created.stdout) as { planId: string };
+  writeFiles(repo, { 'a.txt': 'changed\n' });
+  return { repo, planId };
+}
+
 describe('CLI start-up loads only what the command needs', () => {
   beforeAll(() => assertBuilt());
 
   it('checkpoint create --json and a --json listing load neither cli-table3 nor semver', async () => {
-    const repo = makeRepo({ 'a.txt': 'a\n' });
-    const created = await runCli(repo, ['plan', 'create', '--json']);
-    expect(created.status).toBe(0);
-    const { planId } = JSON.parse(created.stdout) as { planId: string };
-    writeFiles(repo, { 'a.txt': 'changed\n' });
+    const { repo, planId } = await planWithAChange();
 
     for (const args of [
       ['checkpoint', 'create', '--plan', planId, '--json'],
@@ -99,11 +105,7 @@ describe('CLI start-up loads only what the command needs', () => {
   });
 
   it('runs from the bundle: checkpoint create reads only better-sqlite3 from node_modules', async () => {
-    const repo = makeRepo({ 'a.txt': 'a\n' });
-    const created = await runCli(repo, ['plan', 'create', '--json']);
-    expect(created.status).toBe(0);
-    const { planId } = JSON.parse(created.stdout) as { planId: string };
-    writeFiles(repo, { 'a.txt': 'changed\n' });
+    const { repo, planId } = await planWithAChange();
     const run = await packagesLoaded(repo, ['checkpoint', 'create', '--plan', planId, '--json']);
     expect(run.status).toBe(0);
     // better-sqlite3 is a native addon (external to the bundle); bindings and
