@@ -806,33 +806,54 @@ export class GitWorktree implements GitSandbox {
   ): Promise<string[]> {
     if (paths.length === 0) return [];
     if (paths.some((file) => file.startsWith(':'))) return this.ignoredAmong(rawIndex, 'raw', paths);
-    const ask = async (asked: readonly string[]) =>
-      this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
-        input: asked.map((file) => `${file}\0`).join(''),
-        allowExit: [1, 128],
-      });
     // Asked at once (no lstat first: this runs beside the walk); only when git refuses a path
     // beyond a symbolic link are those paths found and left out.
-    let answer = await ask(paths);
-    if (answer.exitCode === 128 && /beyond a symbolic link/.test(answer.stderr)) {
+    let answer = await this.checkIgnore(paths);
+    if ('refused' in answer && /beyond a symbolic link/.test(answer.refused)) {
       const asked: string[] = [];
       for (const file of paths) if (!(await beyondSymlink(file))) asked.push(file);
       if (asked.length === 0) return [];
-      answer = await ask(asked);
+      answer = await this.checkIgnore(asked);
     }
-    if (answer.exitCode === 128)
-      throw new GitCommandError(`git check-ignore failed: ${firstLine(answer.stderr)}`, {
-        details: { args: ['check-ignore'], exitCode: 128, stderr: answer.stderr.trim() },
-      });
-    // -z -v -n: "<source> NUL <line> NUL <pattern> NUL <path> NUL" per path, in order; an empty
-    // source when no rule matches; a pattern starting with "!" un-ignores.
+    if ('refused' in answer) throw this.refusedCheckIgnore(answer.refused);
+    return answer.ignored;
+  }
+
+  /**
+   * Which of `paths` an ignore rule matches, by the rules of `workTree` (the sandbox, or a
+   * scratch directory holding another tree's .gitignore files): one `check-ignore --no-index
+   * -v -n -z --stdin` through the raw view. `--no-index` (with an index file that does not
+   * exist) treats tracked paths like any other; `-v -n` gives one record per path, in order,
+   * "<source> NUL <line> NUL <pattern> NUL <path> NUL", with an empty source when no rule
+   * matches and a pattern starting with "!" when the last rule un-ignores (git-check-ignore(1)).
+   *
+   * @returns the ignored paths, or `refused`: git's message when it refuses a path (exit 128:
+   *   pathspec magic such as a leading `:`, a path beyond a symbolic link)
+   */
+  private async checkIgnore(
+    paths: readonly string[],
+    workTree: string = this.path,
+  ): Promise<{ ignored: string[] } | { refused: string }> {
+    const answer = await this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
+      workTree,
+      indexFile: path.join(this.ownDir, 'tmp', 'no-index'),
+      input: paths.map((file) => `${file}\0`).join(''),
+      allowExit: [1, 128],
+    });
+    if (answer.exitCode === 128) return { refused: answer.stderr };
     const fields = answer.stdout.split('\0');
     const ignored: string[] = [];
     for (let i = 0; i + 3 < fields.length; i += 4) {
-      const pattern = fields[i + 2] as string;
-      if (fields[i] !== '' && !pattern.startsWith('!')) ignored.push(fields[i + 3] as string);
+      if (fields[i] !== '' && !(fields[i + 2] as string).startsWith('!'))
+        ignored.push(fields[i + 3] as string);
     }
-    return ignored;
+    return { ignored };
+  }
+
+  private refusedCheckIgnore(stderr: string): GitCommandError {
+    return new GitCommandError(`git check-ignore failed: ${firstLine(stderr)}`, {
+      details: { args: ['check-ignore'], exitCode: 128, stderr: stderr.trim() },
+    });
   }
 
   /** Paths of an index's entries (`ls-files -c`; reads the index only). */
@@ -1412,28 +1433,9 @@ export class GitWorktree implements GitSandbox {
         await mkdir(path.dirname(path.join(workTree, match[2])), { recursive: true });
         await writeFile(path.join(workTree, match[2]), stdout);
       }
-      const ignored: string[] = [];
-      for (let i = 0; i < paths.length; i += 500) {
-        const chunk = paths.slice(i, i + 500);
-        // -v -n prints one line per path, in order: "::\tpath" when no rule matches, and the
-        // matching rule otherwise ("!"-rules un-ignore).
-        const { stdout } = await this.raw(['check-ignore', '--no-index', '-v', '-n', '--', ...chunk], {
-          workTree,
-          // An index file that does not exist: check-ignore must not treat tracked paths specially.
-          indexFile: path.join(this.ownDir, 'tmp', 'no-index'),
-          allowExit: [1],
-        });
-        stdout
-          .split('\n')
-          .slice(0, chunk.length)
-          .forEach((line, index) => {
-            const source = line.slice(0, line.indexOf('\t'));
-            const pattern = /:\d+:(.*)$/.exec(source)?.[1];
-            if (source !== '::' && pattern !== undefined && !pattern.startsWith('!'))
-              ignored.push(chunk[index] as string);
-          });
-      }
-      return ignored;
+      const answer = await this.checkIgnore(paths, scratch ?? this.path);
+      if ('refused' in answer) throw this.refusedCheckIgnore(answer.refused);
+      return answer.ignored;
     } finally {
       if (scratch !== null) await rm(scratch, { recursive: true, force: true });
     }
