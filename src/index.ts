@@ -20,6 +20,7 @@ export {
   CheckpointNotFoundError,
   CheckpointNotInPlanError,
   CheckpointObjectsMissingError,
+  CheckpointUnsafePathError,
   type PatchAction,
   PatchDoesNotApplyError,
   type PatchFailure,

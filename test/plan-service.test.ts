@@ -124,7 +124,7 @@ describe('plan create', () => {
       'SANDBOX_REFUSED',
       5,
     );
-    expect(error.details).toEqual({ path: home });
+    expect(error.details).toEqual({ path: home, home });
     // A subdirectory of it resolves to the same top level: refused too.
     await expectError(
       sp.plans.create({ sandbox: path.join(home, 'sub') }),
@@ -135,6 +135,27 @@ describe('plan create', () => {
     expect(sp.plans.list()).toEqual([]);
     expect(refs(home, 'refs/savepoint/')).toEqual([]);
     expect(repoState(home)).toEqual(before);
+  });
+
+  it('refuses a worktree that contains a home directory (e.g. /home): SANDBOX_REFUSED, exit 5', async () => {
+    const repo = makeRepo();
+    const db = path.join(tempDir(), 'state.db');
+    const previous = process.env.HOME;
+    process.env.HOME = path.join(repo, 'users', 'alice');
+    onTestFinished(() => {
+      if (previous === undefined) delete process.env.HOME;
+      else process.env.HOME = previous;
+    });
+    mkdirSync(path.join(repo, 'users', 'alice'), { recursive: true });
+    const sp = await openSavepoint(tempDir(), { db });
+    const before = repoState(repo);
+
+    const error = await expectError(sp.plans.create({ sandbox: repo }), SandboxRefusedError, 'SANDBOX_REFUSED', 5);
+    expect(error.details).toEqual({ path: repo, home: path.join(repo, 'users', 'alice') });
+    expect(error.message).toContain('contains the home directory');
+    expect(sp.plans.list()).toEqual([]);
+    expect(refs(repo, 'refs/savepoint/')).toEqual([]);
+    expect(repoState(repo)).toEqual(before);
   });
 
   it('refuses a directory outside any git worktree, and one that does not exist: SANDBOX_INVALID, exit 5', async () => {

@@ -150,3 +150,23 @@ export class PathInTheWayError extends SavepointError {
     );
   }
 }
+
+/**
+ * A checkpoint's tree holds a path that is unsafe to write under the sandbox: `..`, absolute,
+ * an empty component, or `.git` in any case (exit 9, `CHECKPOINT_UNSAFE_PATH`). git never
+ * records such paths; the tree or the row was tampered with. Nothing was changed.
+ */
+export class CheckpointUnsafePathError extends SavepointError {
+  /** @param paths the unsafe tree paths (first 100) */
+  constructor(checkpointId: string, paths: readonly string[]) {
+    super(
+      'CHECKPOINT_UNSAFE_PATH',
+      ExitCode.integrity,
+      `checkpoint ${checkpointId} cannot be restored: its tree holds ${paths.length === 1 ? 'a path' : `${paths.length} paths`} unsafe to write (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', ...' : ''})`,
+      {
+        details: { checkpointId, paths: paths.slice(0, 100) },
+        hint: 'the checkpoint was tampered with; run `savepoint doctor`',
+      },
+    );
+  }
+}

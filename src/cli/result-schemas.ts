@@ -215,6 +215,7 @@ export const DoctorReportSchema = z.object({
         'database',
         'ref-missing',
         'objects-missing',
+        'unsafe-path',
         'orphan-ref',
         'unresolved-operation',
         'stale-temp-file',

@@ -247,6 +247,11 @@ export interface GitSandbox {
   removeTempFiles(files: readonly string[]): Promise<void>;
   /** True when every object id exists in the repository's object database (`cat-file -e`). */
   objectsExist(shas: readonly string[]): Promise<boolean>;
+  /**
+   * Every blob, link and submodule path of a tree, recursively (`git ls-tree -r -z
+   * --name-only`, one git call), as git prints them: slash-separated, relative to the tree.
+   */
+  listTreePaths(tree: string): Promise<string[]>;
 }
 
 /** Finds and creates sandboxes. */

@@ -1702,6 +1702,12 @@ export class GitWorktree implements GitSandbox {
     return true;
   }
 
+  async listTreePaths(tree: string): Promise<string[]> {
+    // -z: paths unquoted, NUL-terminated (git-ls-tree(1)).
+    const { stdout } = await this.git(['ls-tree', '-r', '-z', '--name-only', tree]);
+    return stdout.split('\0').filter((entry) => entry.length > 0);
+  }
+
   private lockError(error: unknown): unknown {
     if (error instanceof GitCommandError && LOCK_MESSAGE.test(String(error.details.stderr))) {
       return new BusyError(

@@ -7,6 +7,7 @@
 import { decodeTime } from 'ulid';
 import type { ServiceDeps } from '../checkpoint/checkpoint-service.js';
 import { CHECKPOINT_REF_PREFIX, GC_GRACE_MS } from '../checkpoint/retention-service.js';
+import { unsafeTreePaths } from '../checkpoint/tree-paths.js';
 import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import { ownerAlive } from '../core/process.js';
 import { DoctorProblemsError } from './errors.js';
@@ -18,6 +19,7 @@ export type ProblemKind =
   | 'database'
   | 'ref-missing'
   | 'objects-missing'
+  | 'unsafe-path'
   | 'orphan-ref'
   | 'unresolved-operation'
   | 'stale-temp-file'
@@ -123,6 +125,18 @@ export class DoctorService {
             checkpointId: row.checkpointId,
             objects: shas,
           });
+          continue;
+        }
+        // One ls-tree per tree: a `..` or `.git` path would make rollback write outside the sandbox.
+        const trees = [...new Set([row.treeSha, row.indexTreeSha].filter((s): s is string => s !== null))];
+        const unsafe = new Set<string>();
+        for (const tree of trees) for (const file of unsafeTreePaths(await sandbox.listTreePaths(tree))) unsafe.add(file);
+        if (unsafe.size > 0) {
+          add(
+            'unsafe-path',
+            `checkpoint ${row.checkpointId}: its tree holds paths unsafe to restore (${[...unsafe].slice(0, 3).join(', ')})`,
+            { checkpointId: row.checkpointId, paths: [...unsafe].slice(0, 100) },
+          );
         }
       }
     }

@@ -4,7 +4,7 @@
  * `active → abandoned`. A lost compare-and-set reports the persisted state and does nothing.
  */
 
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { CheckpointResult, CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-service.js';
@@ -64,19 +64,51 @@ export interface PlanDetails {
 }
 
 /**
- * Refuses a sandbox whose top level is the filesystem root or the user's home directory: a
- * rollback there could rewrite files far outside any project.
+ * The home directories of the machine's users: `os.homedir()` (which honours `$HOME`) and
+ * field 6 of each `/etc/passwd` line (passwd(5)); a missing or unreadable file adds none.
+ * Each is resolved through symlinks when it exists.
+ */
+async function homeDirectories(): Promise<string[]> {
+  const listed = await readFile('/etc/passwd', 'utf8').then(
+    (text) =>
+      text
+        .split('\n')
+        .filter((line) => line.length > 0 && !line.startsWith('#'))
+        .map((line) => line.split(':')[5] ?? '')
+        .filter((home) => path.isAbsolute(home)),
+    () => [] as string[],
+  );
+  const homes = [homedir(), ...listed];
+  return [...new Set(await Promise.all(homes.map((home) => realpath(home).catch(() => path.resolve(home)))))];
+}
+
+/** True when `dir` is `other` or one of its ancestors (both absolute). */
+function containsOrIs(dir: string, other: string): boolean {
+  const relative = path.relative(dir, other);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Refuses a sandbox whose top level is the filesystem root, a user's home directory, or a
+ * directory that contains one (e.g. `/home`, `/root` when it holds `$HOME`): a rollback
+ * there could rewrite files far outside any project.
  *
- * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5)
+ * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5); `details.path` the top level,
+ *   `details.home` the home directory it is or contains (absent for `/`)
  */
 async function assertAllowedSandbox(top: string): Promise<void> {
-  const home = await realpath(homedir()).catch(() => homedir());
-  if (top === path.parse(top).root || top === home) {
+  if (top === path.parse(top).root) {
+    throw new SandboxRefusedError(`refusing to use ${top} as a sandbox: it is the filesystem root`, {
+      details: { path: top },
+    });
+  }
+  const home = (await homeDirectories()).find((each) => containsOrIs(top, each));
+  if (home !== undefined) {
     throw new SandboxRefusedError(
-      `refusing to use ${top} as a sandbox: it is the filesystem root or your home directory`,
-      {
-        details: { path: top },
-      },
+      top === home
+        ? `refusing to use ${top} as a sandbox: it is a home directory`
+        : `refusing to use ${top} as a sandbox: it contains the home directory ${home}`,
+      { details: { path: top, home } },
     );
   }
 }
@@ -93,7 +125,7 @@ export class PlanService {
    * ref keeps the base commit (its parent), which every `patch` checkpoint applies to, alive.
    *
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (exit 5): not a git worktree
-   * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5): `/` or the home directory
+   * @throws {SandboxRefusedError} `SANDBOX_REFUSED` (exit 5): `/`, a home directory, or a directory containing one
    * @throws {ActivePlanExistsError} `PLAN_ACTIVE_EXISTS` (exit 4)
    * @throws {UnmergedIndexError} `INDEX_UNMERGED` (exit 4)
    */

@@ -6,8 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointService } from '../checkpoint/checkpoint-service.js';
-import { CheckpointObjectsMissingError, PathInTheWayError } from '../checkpoint/errors.js';
+import {
+  CheckpointObjectsMissingError,
+  CheckpointUnsafePathError,
+  PathInTheWayError,
+} from '../checkpoint/errors.js';
 import type { Checkpoint } from '../checkpoint/model.js';
+import { unsafeTreePaths } from '../checkpoint/tree-paths.js';
 import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type {
@@ -143,6 +148,7 @@ export class RollbackService {
    * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
    * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9): ref gone; a patch checkpoint's HEAD commit gone
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (9): a patch checkpoint's base commit is gone or its patch does not apply
+   * @throws {CheckpointUnsafePathError} `CHECKPOINT_UNSAFE_PATH` (9): the target's tree holds a `..`, absolute, empty or `.git` path (dry run too)
    */
   async rollback(request: RollbackRequest): Promise<RollbackReport> {
     if (request.dryRun) return this.run(request, null);
@@ -249,6 +255,7 @@ export class RollbackService {
    *
    * @throws {PathInTheWayError} `PATH_IN_THE_WAY` (4) · {@link HeadMovedError} `HEAD_MOVED` (4)
    * @throws {BusyError} `BUSY` (6): `index.lock` stayed held
+   * @throws {CheckpointUnsafePathError} `CHECKPOINT_UNSAFE_PATH` (9): the target's tree holds an unsafe path
    */
   async restore(
     plan: Plan,
@@ -322,13 +329,14 @@ export class RollbackService {
     const v2 = stamp.version === 2;
     const [worktreeChanges = [], indexChanges = [], unstaged = []] = await sandbox.diffTreePairs([
       [scan.treeSha, target.treeSha],
-      ...(v2
-        ? ([
-            [scan.indexTreeSha, target.indexTreeSha],
-            [scan.indexTreeSha, scan.treeSha],
-          ] as const)
-        : []),
+      // Always compared: its paths are checked below even when the index step will not use them.
+      [scan.indexTreeSha, target.indexTreeSha],
+      ...(v2 ? ([[scan.indexTreeSha, scan.treeSha]] as const) : []),
     ]);
+    // Every path rollback may write, checked before anything reads or writes the filesystem
+    // with it (a dry run included): a tampered tree's `..` or `.git` would escape the sandbox.
+    const unsafe = unsafeTreePaths(new Set([...worktreeChanges, ...indexChanges].map((c) => c.path)));
+    if (unsafe.length > 0) throw new CheckpointUnsafePathError(target.checkpointId, unsafe);
     const changes: TreeChange[] = worktreeChanges.map(({ path, change }) => ({ path, change }));
     // A file the checkpoint's own ignore rules ignore is none of the checkpoint's business
     // (it was ignored, or absent, when it was taken): leave it on disk rather than delete it
