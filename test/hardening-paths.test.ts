@@ -61,7 +61,12 @@ describe('a checkpoint tree with unsafe paths', () => {
       const refsBefore = refs(repo, 'refs/savepoint/');
 
       const error = await expectError(
-        sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, dryRun, confirm: yes }),
+        sp.rollbacks.rollback({
+          planId: plan.planId,
+          checkpointId: checkpoint.checkpointId,
+          dryRun,
+          confirm: yes,
+        }),
         CheckpointUnsafePathError,
         'CHECKPOINT_UNSAFE_PATH',
         9,

@@ -150,7 +150,12 @@ describe('plan create', () => {
     const sp = await openSavepoint(tempDir(), { db });
     const before = repoState(repo);
 
-    const error = await expectError(sp.plans.create({ sandbox: repo }), SandboxRefusedError, 'SANDBOX_REFUSED', 5);
+    const error = await expectError(
+      sp.plans.create({ sandbox: repo }),
+      SandboxRefusedError,
+      'SANDBOX_REFUSED',
+      5,
+    );
     expect(error.details).toEqual({ path: repo, home: path.join(repo, 'users', 'alice') });
     expect(error.message).toContain('contains the home directory');
     expect(sp.plans.list()).toEqual([]);

@@ -130,7 +130,8 @@ export class DoctorService {
         // One ls-tree per tree: a `..` or `.git` path would make rollback write outside the sandbox.
         const trees = [...new Set([row.treeSha, row.indexTreeSha].filter((s): s is string => s !== null))];
         const unsafe = new Set<string>();
-        for (const tree of trees) for (const file of unsafeTreePaths(await sandbox.listTreePaths(tree))) unsafe.add(file);
+        for (const tree of trees)
+          for (const file of unsafeTreePaths(await sandbox.listTreePaths(tree))) unsafe.add(file);
         if (unsafe.size > 0) {
           add(
             'unsafe-path',

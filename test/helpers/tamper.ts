@@ -46,9 +46,20 @@ export function tamperCheckpoint(
       ['mktree'],
       `${own ? `${own}\n` : ''}040000 tree ${inner}\t${entry.top}\n040000 tree ${sub}\tsub\n`,
     );
-    const commit = run(repo, ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit-tree', tree, '-m', 'tampered']);
+    const commit = run(repo, [
+      '-c',
+      'user.name=T',
+      '-c',
+      'user.email=t@example.com',
+      'commit-tree',
+      tree,
+      '-m',
+      'tampered',
+    ]);
     raw
-      .prepare('UPDATE checkpoints SET tree_sha = ?, index_tree_sha = ?, commit_sha = ? WHERE checkpoint_id = ?')
+      .prepare(
+        'UPDATE checkpoints SET tree_sha = ?, index_tree_sha = ?, commit_sha = ? WHERE checkpoint_id = ?',
+      )
       .run(tree, tree, commit, checkpointId);
     if (row.sandbox_ref) run(repo, ['update-ref', row.sandbox_ref, commit]);
     return tree;
