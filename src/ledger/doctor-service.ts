@@ -103,6 +103,16 @@ export class DoctorService {
     const refs = await sandbox.listRefs(CHECKPOINT_REF_PREFIX);
     const refMap = new Map(refs.map((entry) => [entry.ref, entry.sha]));
     let checkpointCount = 0;
+    // Checkpoints share trees (a safety checkpoint's are usually the latest one's): list each once.
+    const unsafeByTree = new Map<string, string[]>();
+    const unsafeIn = async (tree: string): Promise<string[]> => {
+      let found = unsafeByTree.get(tree);
+      if (found === undefined) {
+        found = unsafeTreePaths(await sandbox.listTreePaths(tree));
+        unsafeByTree.set(tree, found);
+      }
+      return found;
+    };
     for (const plan of plans) {
       for (const row of store.checkpoints.list(plan.planId)) {
         checkpointCount++;
@@ -127,11 +137,10 @@ export class DoctorService {
           });
           continue;
         }
-        // One ls-tree per tree: a `..` or `.git` path would make rollback write outside the sandbox.
+        // One ls-tree per distinct tree: a `..` or `.git` path would make rollback write outside the sandbox.
         const trees = [...new Set([row.treeSha, row.indexTreeSha].filter((s): s is string => s !== null))];
         const unsafe = new Set<string>();
-        for (const tree of trees)
-          for (const file of unsafeTreePaths(await sandbox.listTreePaths(tree))) unsafe.add(file);
+        for (const tree of trees) for (const file of await unsafeIn(tree)) unsafe.add(file);
         if (unsafe.size > 0) {
           add(
             'unsafe-path',
