@@ -309,6 +309,20 @@ describe('refused rollbacks change nothing', () => {
     expect({ ...after.tree, 'a.txt': before.tree['a.txt'] }).toEqual(before.tree);
     expect(after.staged).toEqual(before.staged);
     expect(after.head).toEqual(before.head);
+    // git refused before writing a file: the operation is plainly failed, nothing awaits
+    // recover, and the retry is not blocked with exit 7.
+    const [op] = sp.ops.list({ planId: plan.planId, kind: 'rollback' });
+    expect(op).toMatchObject({ state: 'failed', error: { code: 'PATH_IN_THE_WAY' } });
+    expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(0);
+    const retry = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      confirm: yes,
+    });
+    expect(retry.safetyCheckpointId).not.toBeNull();
+    // The edit made during the prompt is in the retry's safety checkpoint: nothing is lost.
+    const safety = sp.checkpoints.get(String(retry.safetyCheckpointId));
+    expect(git(repo, 'show', `${safety.treeSha}:a.txt`)).toBe('edited during the prompt, a longer line');
   });
 
   it('HEAD moved while the confirmation was pending: ROLLBACK_INCOMPLETE, exit 1, the operation awaits recover, and recover --abort restores the state before', async () => {

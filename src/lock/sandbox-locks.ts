@@ -1,11 +1,13 @@
 /**
  * The per-sandbox lock (adapter of the {@link SandboxLocks} port), on proper-lockfile: the
  * lock is a directory `<commonDir>/savepoint/locks/<sha256(sandbox path)>.lock` made with an
- * atomic `mkdir`, whose mtime the holder refreshes every {@link UPDATE_MS}; a lock not
- * refreshed for {@link STALE_MS} is stale and taken over (proper-lockfile's `stale`/`update`).
- * Inside it, `owner.json` names the holder's pid and host: a lock whose holder is a process
- * of this host that no longer exists (SIGKILL) is taken over at once instead of after
- * {@link STALE_MS}. The takeover is proper-lockfile's own: remove, then `mkdir` again, so
+ * atomic `mkdir`, whose mtime the holder refreshes every {@link UPDATE_MS} (proper-lockfile's
+ * `update`). Inside it, `owner.json` names the holder's pid and host. Whether the lock is
+ * stale is decided by that owner, not by the mtime alone: a holder of this host that is
+ * alive (`kill(pid, 0)`; a SIGSTOPped or swapped-out process does not refresh the mtime)
+ * holds the lock however old its mtime; a holder of this host that no longer exists
+ * (SIGKILL) loses it at once; only a holder of another host, or a lock without a readable
+ * `owner.json`, loses it by the mtime, when it was not refreshed for {@link STALE_MS}. The takeover is proper-lockfile's own: remove, then `mkdir` again, so
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
  */
 import { createHash } from 'node:crypto';
@@ -62,15 +64,28 @@ async function keepingMtime(lockDir: string, change: () => Promise<unknown>): Pr
   await utimes(lockDir, before.atime, before.mtime);
 }
 
-/** Why a lock directory is stale, or null when its holder may still be alive. */
+/**
+ * Why a lock directory is stale, or null when its holder may still be alive. A live holder
+ * of this host is never stale, whatever the mtime: it may be stopped (SIGSTOP, a debugger)
+ * and resume. The mtime decides only for another host's holder, which cannot be checked
+ * from here, and for a lock whose `owner.json` is missing or unreadable.
+ */
 async function staleness(lockDir: string): Promise<'dead-holder' | 'not-refreshed' | null> {
   const info = await stat(lockDir).catch(() => undefined);
   if (!info) return null;
   const owner = await readOwner(lockDir);
-  if (owner && owner.hostname === hostname() && !processAlive(owner.pid)) return 'dead-holder';
+  if (owner && owner.hostname === hostname()) return processAlive(owner.pid) ? null : 'dead-holder';
   if (Date.now() - info.mtimeMs > STALE_MS) return 'not-refreshed';
   return null;
 }
+
+/**
+ * proper-lockfile's own `stale` threshold, ms: far above {@link STALE_MS} so that it never
+ * decides alone. Its takeover of a lock holding `owner.json` fails anyway (its `rmdir` meets
+ * ENOTEMPTY) and {@link staleness} decides; and a holder that was stopped longer than this
+ * would, on resuming, call its own lock compromised.
+ */
+const LIBRARY_STALE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Moves a stale lock out of the way (rename is atomic, so only one process removes a given
@@ -116,7 +131,7 @@ export class FileSandboxLocks implements SandboxLocks {
         const release = await lockfile.lock(sandboxPath, {
           realpath: false,
           lockfilePath: lockDir,
-          stale: STALE_MS,
+          stale: LIBRARY_STALE_MS,
           update: UPDATE_MS,
           retries: 0,
           // Another process judged this lock stale and took it: keep going (the operation's

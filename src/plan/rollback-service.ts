@@ -237,8 +237,9 @@ export class RollbackService {
         },
       );
       faultPoint('rollback.after-safety');
-      op?.changingSandbox();
-      movedAside = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId);
+      movedAside = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId, () =>
+        op?.changingSandbox(),
+      );
       faultPoint('rollback.before-outcome');
       return done(safety.checkpointId, false);
     } finally {
@@ -378,7 +379,15 @@ export class RollbackService {
     return { preview, preserved, inTheWay, head, indexDelta };
   }
 
-  /** The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside. */
+  /**
+   * The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside.
+   *
+   * `mayHaveWritten` is called as soon as a sandbox file, the index or HEAD may have changed:
+   * before the first move aside, and once `read-tree -u -m` did not refuse. git's refusal
+   * (`PATH_IN_THE_WAY`, a file changed or appeared since the scan) comes before it writes any
+   * path (git-read-tree(1), "Two Tree Merge"), so a rollback refused there with nothing moved
+   * aside changed nothing and is plainly `failed`, not `incomplete`.
+   */
   private async apply(
     plan: Plan,
     sandbox: GitSandbox,
@@ -386,18 +395,24 @@ export class RollbackService {
     target: Checkpoint,
     prepared: Prepared,
     label: string,
+    mayHaveWritten: () => void = () => {},
   ): Promise<MovedAside[]> {
     const { head, inTheWay, preserved } = prepared;
     let movedAside: MovedAside[] = [];
-    if (inTheWay.length > 0) movedAside = await sandbox.moveAside(inTheWay, label);
+    if (inTheWay.length > 0) {
+      mayHaveWritten();
+      movedAside = await sandbox.moveAside(inTheWay, label);
+    }
     try {
       const tree = await sandbox.graftEntries(target.treeSha, scan.treeSha, preserved);
       await sandbox.checkoutTree(scan, tree);
     } catch (error) {
       // git checks every path before it writes one: nothing changed but the moves aside.
       if (error instanceof PathInTheWayError && movedAside.length === 0) throw error;
+      mayHaveWritten();
       throw new RollbackIncompleteError(plan.planId, label, error);
     }
+    mayHaveWritten();
     faultPoint('rollback.after-worktree');
     try {
       if (head.action === 'move') {

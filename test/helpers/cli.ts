@@ -34,6 +34,7 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   const base = cleanGitEnv();
   for (const key of SIMPLE_GIT_BLOCKED_ENV) delete base[key];
   delete base.SAVEPOINT_FAULT;
+  delete base.SAVEPOINT_FAULT_SIGNAL;
   return { ...base, ...extra };
 }
 
