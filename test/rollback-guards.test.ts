@@ -311,8 +311,9 @@ describe('refused rollbacks change nothing', () => {
     expect(after.head).toEqual(before.head);
     // git refused before writing a file: the operation is plainly failed, nothing awaits
     // recover, and the retry is not blocked with exit 7.
-    const [op] = sp.ops.list({ planId: plan.planId, kind: 'rollback' });
-    expect(op).toMatchObject({ state: 'failed', error: { code: 'PATH_IN_THE_WAY' } });
+    const failed = sp.ops.list({ planId: plan.planId, state: 'failed' });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ kind: 'rollback', error: { code: 'PATH_IN_THE_WAY' } });
     expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(0);
     const retry = await sp.rollbacks.rollback({
       planId: plan.planId,
