@@ -44,7 +44,10 @@ function rig(): Rig {
   const dir = tempDir('savepoint-programs-');
   const marker = path.join(dir, 'ran');
   const script = path.join(dir, 'program.sh');
-  writeFileSync(script, `#!/bin/sh\necho "$0 $* <- $(ps -o args= $PPID)" >> '${marker}'\ncat 2>/dev/null\nexit 0\n`);
+  writeFileSync(
+    script,
+    `#!/bin/sh\necho "$0 $* <- $(ps -o args= $PPID)" >> '${marker}'\ncat 2>/dev/null\nexit 0\n`,
+  );
   chmodSync(script, 0o755);
   const hooksDir = path.join(dir, 'hooks');
   mkdirSync(hooksDir);
@@ -175,7 +178,12 @@ describe('no savepoint call runs a program the repository config names', () => {
     });
   }
 
-  for (const name of ['core.hooksPath', 'core.pager and pager.<cmd>', 'diff.external', 'filter.<driver>.process']) {
+  for (const name of [
+    'core.hooksPath',
+    'core.pager and pager.<cmd>',
+    'diff.external',
+    'filter.<driver>.process',
+  ]) {
     it(`built CLI: ${name}`, async () => {
       assertBuilt();
       const r = rig();
@@ -192,11 +200,13 @@ describe('no savepoint call runs a program the repository config names', () => {
         checkpointId: string;
       };
       writeFiles(repo, { 'a.txt': 'a changed\n' });
-      const second = JSON.parse((await cli('checkpoint', 'create', '--json')).stdout) as { checkpointId: string };
+      const second = JSON.parse(
+        (await cli('checkpoint', 'create', '-p', created.planId, '--json')).stdout,
+      ) as { checkpointId: string };
       await cli('checkpoint', 'show', second.checkpointId, '--diff', '--stat');
       await cli('checkpoint', 'diff', created.checkpointId);
       await cli('plan', 'show', created.planId);
-      await cli('checkpoint', 'list', created.planId);
+      await cli('checkpoint', 'list', '-p', created.planId);
       userCommit(repo, r, { 'b.txt': 'b committed\n' });
       await cli('plan', 'rollback', created.planId, created.checkpointId, '--yes');
       expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('a\n');
