@@ -11,6 +11,7 @@ import * as Flags from '@oclif/core/flags';
 import type * as Interfaces from '@oclif/core/interfaces';
 import { SavepointError, toSavepointError, UsageError } from '../core/errors.js';
 import type { Savepoint } from '../savepoint.js';
+import { visible } from './visible.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof SavepointCommand)['baseFlags'] & T['flags']
@@ -123,8 +124,10 @@ export abstract class SavepointCommand<T> extends Command {
     }
     const { default: pc } = await import('picocolors');
     const color = process.stderr.isTTY ? pc : pc.createColors(false);
-    process.stderr.write(`${color.red('Error')} ${color.dim(`[${failure.code}]`)}: ${failure.message}\n`);
-    if (failure.hint) process.stderr.write(`${color.dim('Hint:')} ${failure.hint}\n`);
+    process.stderr.write(
+      `${color.red('Error')} ${color.dim(`[${failure.code}]`)}: ${visible(failure.message, true)}\n`,
+    );
+    if (failure.hint) process.stderr.write(`${color.dim('Hint:')} ${visible(failure.hint, true)}\n`);
   }
 
   override async finally(error: Error | undefined): Promise<void> {

@@ -4,6 +4,9 @@
 import { createRequire } from 'node:module';
 import type TableConstructor from 'cli-table3';
 import pc from 'picocolors';
+import { visible } from './visible.js';
+
+export { visible } from './visible.js';
 
 /**
  * cli-table3, loaded on the first table: only human output draws tables, so `--json` runs
@@ -18,7 +21,7 @@ function loadTable(): typeof TableConstructor {
 /** Colours for stdout: plain text when stdout is not a terminal. */
 export const color = process.stdout.isTTY ? pc : pc.createColors(false);
 
-/** An aligned, borderless table. */
+/** An aligned, borderless table. Every cell is printed {@link visible}. */
 export function table(head: string[], rows: string[][]): string {
   const t = new (loadTable())({
     head: head.map((h) => color.bold(h)),
@@ -41,7 +44,7 @@ export function table(head: string[], rows: string[][]): string {
     },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
-  t.push(...rows);
+  t.push(...rows.map((row) => row.map((cell) => visible(cell))));
   return t
     .toString()
     .split('\n')

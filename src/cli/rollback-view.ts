@@ -6,7 +6,7 @@ import * as Flags from '@oclif/core/flags';
 import type { SkippedPath } from '../checkpoint/model.js';
 import { ConfirmationError } from '../plan/errors.js';
 import type { RollbackPreview, RollbackReport } from '../plan/rollback-service.js';
-import { changeLetter, color, short, skipReason } from './render.js';
+import { changeLetter, color, short, skipReason, visible } from './render.js';
 
 /**
  * The flags of every rollback command: `--dry-run`, `--yes`, `--force`, `--head`.
@@ -45,7 +45,7 @@ export function rollbackChoices(flags: { 'dry-run': boolean; force: boolean; hea
 
 /** The stderr notes for paths a rollback left as they are (nested repositories, files over the size cap). */
 export function skippedNotes(skippedPaths: readonly SkippedPath[]): string[] {
-  return skippedPaths.map((entry) => `skipped ${entry.path}: ${skipReason(entry)} (left as it is)`);
+  return skippedPaths.map((entry) => `skipped ${visible(entry.path)}: ${skipReason(entry)} (left as it is)`);
 }
 
 /** Paths listed in human output before "… and N more". */
@@ -58,13 +58,13 @@ export function describeRollback(preview: RollbackPreview): string[] {
     `${total} ${total === 1 ? 'file' : 'files'}: ${added} added, ${modified} modified, ${deleted} deleted`,
   ];
   for (const { path, change } of preview.paths.slice(0, MAX_LISTED))
-    lines.push(`  ${changeLetter[change]}  ${path}`);
+    lines.push(`  ${changeLetter[change]}  ${visible(path)}`);
   if (preview.paths.length > MAX_LISTED)
     lines.push(`  … and ${preview.paths.length - MAX_LISTED} more (--json lists all)`);
   for (const file of preview.preserved)
-    lines.push(`  =  ${file} (ignored by the checkpoint's .gitignore: left on disk)`);
+    lines.push(`  =  ${visible(file)} (ignored by the checkpoint's .gitignore: left on disk)`);
   for (const file of preview.inTheWay)
-    lines.push(`  !  ${file} (not in any checkpoint, in the way: --force moves it aside)`);
+    lines.push(`  !  ${visible(file)} (not in any checkpoint, in the way: --force moves it aside)`);
   if (preview.head.action === 'move')
     lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
   if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);
@@ -74,7 +74,8 @@ export function describeRollback(preview: RollbackPreview): string[] {
 /** The lines after a rollback that ran: what it restored, moved aside, the safety checkpoint, the time. */
 export function describeDone(report: RollbackReport): string[] {
   const lines = [`  restored ${describeRollback(report).join('\n  ')}`];
-  for (const { path, movedTo } of report.movedAside) lines.push(`  moved aside ${path} → ${movedTo}`);
+  for (const { path, movedTo } of report.movedAside)
+    lines.push(`  moved aside ${visible(path)} → ${visible(movedTo)}`);
   lines.push(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
   return lines;
 }

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
+import { visible } from '../cli/render.js';
 import type { DoctorProblem, DoctorReport } from '../ledger/doctor-service.js';
 import { DoctorProblemsError } from '../ledger/errors.js';
 
@@ -40,6 +41,6 @@ export default class Doctor extends SavepointCommand<DoctorReport> {
 
   private describe(problems: readonly DoctorProblem[]): void {
     for (const problem of problems)
-      this.say(`${problem.fixed ? 'fixed  ' : 'problem'} ${problem.kind}: ${problem.message}`);
+      this.say(`${problem.fixed ? 'fixed  ' : 'problem'} ${problem.kind}: ${visible(problem.message)}`);
   }
 }

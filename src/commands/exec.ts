@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
+import { visible } from '../cli/render.js';
 import { UsageError } from '../core/errors.js';
 import type { ExecResult } from '../exec/exec-service.js';
 
@@ -76,7 +77,7 @@ Exit code: the command's own; 128 + the signal number when a signal killed it; 1
         ? `killed by ${result.signal}`
         : `exit ${result.exitCode}`;
     this.note(
-      `savepoint: ${result.tool} ${ended} after ${result.elapsedMs} ms — ${result.outcome}; attempt ${result.attemptId}, checkpoint ${result.checkpointId ?? 'none (tool declared skip)'}`,
+      `savepoint: ${visible(result.tool)} ${ended} after ${result.elapsedMs} ms — ${result.outcome}; attempt ${result.attemptId}, checkpoint ${result.checkpointId ?? 'none (tool declared skip)'}`,
     );
     if (result.rollbackSafetyCheckpointId)
       this.note(`savepoint: rolled back; undo with: ${this.config.bin} undo --plan ${result.planId} --yes`);

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../cli/base-command.js';
+import { visible } from '../cli/render.js';
 import type { RecoverReport } from '../ledger/recovery-service.js';
 
 export default class Recover extends SavepointCommand<RecoverReport> {
@@ -38,10 +39,10 @@ Afterwards the sandbox equals the operation's pre- or post-state, and the ledger
     };
     if (flags.plan !== undefined) request.planId = flags.plan;
     const report = await savepoint.recovery.recover(request);
-    if (report.operations.length === 0) this.say(`Nothing to recover in ${report.sandboxPath}.`);
+    if (report.operations.length === 0) this.say(`Nothing to recover in ${visible(report.sandboxPath)}.`);
     for (const op of report.operations) {
       this.say(
-        `${report.dryRun ? 'Would recover' : 'Recovered'} ${op.kind} ${op.opId} (${op.recovery}): ${op.summary}`,
+        `${report.dryRun ? 'Would recover' : 'Recovered'} ${op.kind} ${op.opId} (${op.recovery}): ${visible(op.summary)}`,
       );
       this.say(`  sandbox ${report.dryRun ? 'would end' : 'is'} in the operation's ${op.endState}-state`);
       for (const ref of op.removedRefs) this.say(`  removed orphan ref ${ref}`);

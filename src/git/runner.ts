@@ -11,13 +11,29 @@ import { GitCommandError } from '../core/errors.js';
 export const SAVEPOINT_IDENTITY = { name: 'savepoint', email: 'savepoint@localhost' } as const;
 
 /**
- * `-c` settings for every savepoint git call: no hooks, no fsmonitor daemon, no signing,
- * no automatic gc or maintenance (savepoint's objects must not trigger a gc mid-operation).
+ * `-c` settings for every savepoint git call: no hooks (git 2.39 looks a hook up as
+ * `<hooksPath>/<name>`, which never exists under `/dev/null`), no fsmonitor daemon, no
+ * signing or signature check (so no `gpg.program`), no pager, credential helper, askpass,
+ * ssh command, editor or alternate-refs command the user configured (an empty
+ * `credential.helper` clears the list, an empty command is never run, `:` is git's "no
+ * editor"), and no automatic gc or maintenance (savepoint's objects must not trigger a gc
+ * mid-operation). Content filters are per driver name: see the raw view and
+ * `GitWorktree.noFilters`; external diff and textconv: `--no-ext-diff --no-textconv` where a
+ * diff is made.
  */
 const CONFIG = [
   'core.hooksPath=/dev/null',
   'core.fsmonitor=false',
   'commit.gpgSign=false',
+  'tag.gpgSign=false',
+  'log.showSignature=false',
+  'core.pager=cat',
+  'credential.helper=',
+  'core.askPass=',
+  'core.sshCommand=',
+  'core.editor=:',
+  'sequence.editor=:',
+  'core.alternateRefsCommand=',
   'gc.auto=0',
   'maintenance.auto=false',
   'core.quotePath=false',
@@ -50,6 +66,7 @@ function gitEnv(): Record<string, string> {
     GIT_COMMITTER_NAME: SAVEPOINT_IDENTITY.name,
     GIT_COMMITTER_EMAIL: SAVEPOINT_IDENTITY.email,
     GIT_TERMINAL_PROMPT: '0',
+    GIT_PAGER: 'cat',
     GIT_OPTIONAL_LOCKS: '0',
     LC_ALL: 'C',
     LANGUAGE: 'C',
@@ -104,7 +121,17 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     baseDir: options.cwd,
     trimmed: false,
     config: options.config ? [...CONFIG, ...options.config] : CONFIG,
-    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+    // simple-git refuses these `-c` keys unless allowed; savepoint sets them only to turn programs off.
+    unsafe: {
+      allowUnsafeHooksPath: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafePager: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeSshCommand: true,
+      allowUnsafeEditor: true,
+      allowUnsafeFilter: true,
+    },
     // Done when the child's stdio has closed ('close' comes after 'exit' and after the last
     // output), never on a timer after 'exit': simple-git's default `onExit: 50` arms a 50 ms
     // timer per call that nothing clears, keeping a short CLI run alive 50 ms past its last git

@@ -222,6 +222,7 @@ interface WorktreeLayout {
 /** A git worktree, opened by {@link GitSandboxProvider.open}. */
 export class GitWorktree implements GitSandbox {
   private rawView: Promise<string> | undefined;
+  private filtersOff: Promise<string[]> | undefined;
 
   constructor(
     readonly path: string,
@@ -239,8 +240,10 @@ export class GitWorktree implements GitSandbox {
     return path.join(this.ownDir, 'raw-index');
   }
 
-  private git(args: readonly string[], options: Omit<GitRunOptions, 'cwd'> = {}) {
-    return runGit(args, { cwd: this.path, ...options });
+  /** Runs git on the sandbox's real git dir, with every filter driver off ({@link noFilters}). */
+  private async git(args: readonly string[], options: Omit<GitRunOptions, 'cwd'> = {}) {
+    const { config = [], ...rest } = options;
+    return runGit(args, { cwd: this.path, ...rest, config: [...(await this.noFilters()), ...config] });
   }
 
   /**
@@ -267,6 +270,33 @@ export class GitWorktree implements GitSandbox {
         GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
       },
     });
+  }
+
+  /**
+   * `-c` settings that switch off every content filter driver the repository's config (any
+   * scope) defines: `filter.<driver>.clean`, `.smudge` and `.process` set empty (git runs no
+   * program for an empty command, convert.c `apply_filter`) and `.required=false` (so the
+   * missing filter is no error). For every call on the real git dir, where the in-tree
+   * `.gitattributes` still name drivers: a refresh (`status`, `update-index --refresh`) or
+   * `write-tree` re-hashes a file whose stat changed, and would run the clean filter (the raw
+   * view cannot serve the real index: a split index's shared file lives in the real git dir).
+   * Read once per sandbox with `git config -z --get-regexp`.
+   */
+  private noFilters(): Promise<string[]> {
+    this.filtersOff ??= runGit(['config', '-z', '--name-only', '--get-regexp', '^filter\\..*\\.'], {
+      cwd: this.path,
+      allowExit: [1],
+    }).then(({ stdout }) => {
+      const drivers = new Set<string>();
+      for (const key of stdout.split('\0')) {
+        const match = /^filter\.(.+)\.[^.]+$/s.exec(key.trim());
+        if (match?.[1]) drivers.add(match[1]);
+      }
+      return [...drivers].flatMap((driver) =>
+        ['clean=', 'smudge=', 'process=', 'required=false'].map((setting) => `filter.${driver}.${setting}`),
+      );
+    });
+    return this.filtersOff;
   }
 
   private get repositoryIdFile(): string {
@@ -1533,7 +1563,9 @@ export class GitWorktree implements GitSandbox {
    * writes the index back when it can take the lock ("background refresh", git-status(1);
    * savepoint's calls otherwise set `GIT_OPTIONAL_LOCKS=0`, so this one sets it to 1). Unlike
    * `add --refresh`, a path the index does not hold is no error. Past
-   * {@link TARGETED_REFRESH_LIMIT} paths, the whole index is refreshed instead.
+   * {@link TARGETED_REFRESH_LIMIT} paths, the whole index is refreshed instead. Both run with
+   * every filter driver switched off ({@link noFilters}): a file whose stat changed is re-hashed,
+   * and the in-tree `.gitattributes` would otherwise run the configured clean filter.
    *
    * Correctness never depends on that refresh: an entry whose stat does not match its file is
    * compared by content by every git command, and an entry whose stale stat could match by

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import type { CheckpointSkipped } from '../../checkpoint/checkpoint-service.js';
 import type { Checkpoint, CheckpointType, SkippedPath } from '../../checkpoint/model.js';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
-import { humanBytes, short, skipReason } from '../../cli/render.js';
+import { humanBytes, short, skipReason, visible } from '../../cli/render.js';
 
 /** `--json` result of `checkpoint create`: a checkpoint (`skipped: false`) or a tool declared `skip`. */
 export type CheckpointCreateResult =
@@ -71,12 +71,12 @@ Accounting: filesChanged counts the paths that differ from the plan's previous c
     const outcome = await savepoint.checkpoints.create(flags.plan, request);
     if (outcome.skipped) {
       this.say(
-        `Skipped: tool ${outcome.tool} is declared skip (${outcome.pattern}) in the policy of plan ${outcome.planId}; no checkpoint taken (--force takes one)`,
+        `Skipped: tool ${visible(outcome.tool)} is declared skip (${visible(outcome.pattern)}) in the policy of plan ${outcome.planId}; no checkpoint taken (--force takes one)`,
       );
       return outcome;
     }
     const { checkpoint, deduplicated, skippedPaths, prunedCheckpointIds } = outcome;
-    for (const entry of skippedPaths) this.note(`skipped ${entry.path}: ${skipReason(entry)}`);
+    for (const entry of skippedPaths) this.note(`skipped ${visible(entry.path)}: ${skipReason(entry)}`);
     if (deduplicated) {
       this.say(
         `No change since checkpoint #${checkpoint.seq} ${checkpoint.checkpointId}; reusing it (deduplicated)`,

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import type { CheckpointComparison } from '../../checkpoint/diff-service.js';
 import { SavepointCommand } from '../../cli/base-command.js';
-import { changeLetter } from '../../cli/render.js';
+import { changeLetter, visible } from '../../cli/render.js';
 
 export default class CheckpointDiff extends SavepointCommand<CheckpointComparison> {
   static override summary =
@@ -26,7 +26,7 @@ export default class CheckpointDiff extends SavepointCommand<CheckpointCompariso
     const { args, flags } = await this.parse(CheckpointDiff);
     const savepoint = await this.open(flags);
     const result = await savepoint.diffs.compare(args.from, args.to);
-    for (const { path, change } of result.changes) this.say(`${changeLetter[change]}\t${path}`);
+    for (const { path, change } of result.changes) this.say(`${changeLetter[change]}\t${visible(path)}`);
     const { added, modified, deleted, total } = result.counts;
     this.say(
       `${total} ${total === 1 ? 'path differs' : 'paths differ'} from ${result.from} to ${result.to}: ${added} added, ${modified} modified, ${deleted} deleted`,

@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args';
 import { SavepointCommand } from '../../cli/base-command.js';
+import { visible } from '../../cli/render.js';
 import type { OperationView } from '../../ledger/ops-service.js';
 
 export default class OpsShow extends SavepointCommand<OperationView> {
@@ -29,7 +30,7 @@ export default class OpsShow extends SavepointCommand<OperationView> {
       ['error', op.error ? `[${op.error.code}] ${op.error.message}` : '-'],
       ['recovery', op.recovery ? `${op.recovery} at ${op.recoveredAt} by ${op.recoveredBy}` : '-'],
     ];
-    for (const [key, value] of lines) this.say(`${key.padEnd(10)} ${value}`);
+    for (const [key, value] of lines) this.say(`${key.padEnd(10)} ${visible(value)}`);
     return op;
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand, waitFlag } from '../../cli/base-command.js';
-import { color } from '../../cli/render.js';
+import { color, visible } from '../../cli/render.js';
 import type { CheckpointType, Plan, PlanPolicyInput } from '../../plan/model.js';
 
 /** `--json` result of `plan create`. */
@@ -58,9 +58,11 @@ export default class PlanCreate extends SavepointCommand<PlanCreateResult> {
     if (flags['default-type'] !== undefined) policy.defaultType = flags['default-type'] as CheckpointType;
     if (Object.keys(policy).length > 0) options.policy = policy;
     const { plan, checkpoint } = await savepoint.plans.create(options);
-    this.say(`Created plan ${color.bold(plan.planId)}${plan.name ? ` "${plan.name}"` : ''} (${plan.state})`);
     this.say(
-      `  sandbox     ${plan.sandboxPath}${plan.managedWorktree ? ` (linked worktree, branch savepoint/${plan.planId})` : ''}`,
+      `Created plan ${color.bold(plan.planId)}${plan.name ? ` "${visible(plan.name)}"` : ''} (${plan.state})`,
+    );
+    this.say(
+      `  sandbox     ${visible(plan.sandboxPath)}${plan.managedWorktree ? ` (linked worktree, branch savepoint/${plan.planId})` : ''}`,
     );
     this.say(`  checkpoint  #${checkpoint.seq} ${checkpoint.checkpointId} (starting state)`);
     this.say(`Next: ${this.config.bin} checkpoint create --plan ${plan.planId}`);
