@@ -23,13 +23,23 @@ export const RAW_ATTRIBUTES = '* -text -eol -crlf -filter -ident -working-tree-e
 /** Bump when the layout below changes, so existing raw views are rebuilt. */
 const LAYOUT_VERSION = '1';
 
-/** `-c` settings of raw-view calls: no line-ending conversion, exec bits and symlinks as on disk. */
+/**
+ * `-c` settings of raw-view calls: no line-ending conversion, exec bits and symlinks as on
+ * disk, and every file's bytes compared by stat and content whatever the repository says:
+ * `core.ignoreStat=false` (true makes `update-index` mark the entries it writes
+ * assume-unchanged, which `diff-files` then never looks at, git-config(1)) and
+ * `core.sparseCheckout=false` (true makes `read-tree -u` mark entries outside the pattern file
+ * skip-worktree and not write them, git-read-tree(1) "SPARSE CHECKOUT"; the raw index holds
+ * exactly what is on disk, so a rollback writes every file its tree holds).
+ */
 export const RAW_CONFIG = [
   'core.autocrlf=false',
   'core.safecrlf=false',
   'core.fileMode=true',
   'core.splitIndex=false',
   'core.untrackedCache=false',
+  'core.ignoreStat=false',
+  'core.sparseCheckout=false',
 ];
 
 /** Where a worktree's raw view lives, and what it needs to find. */
@@ -74,7 +84,8 @@ export async function ensureRawView(layout: RawViewLayout): Promise<string> {
     await writeFile(temp, content, { mode: 0o600 });
     await rename(temp, target);
   }
-  // Ignore rules and the sparse-checkout pattern file are the repository's own.
+  // Ignore rules are the repository's own. The sparse-checkout pattern file is linked too, but
+  // never read: RAW_CONFIG turns sparse checkout off.
   const links: Array<[string, string]> = [
     [path.join('info', 'exclude'), path.join(layout.commonDir, 'info', 'exclude')],
     [path.join('info', 'sparse-checkout'), path.join(layout.gitDir, 'info', 'sparse-checkout')],

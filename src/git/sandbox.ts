@@ -439,6 +439,9 @@ export class GitWorktree implements GitSandbox {
     origin: RawOrigin,
     options: ScanOptions,
   ): Promise<Filled> {
+    // A copy of the real index carries its assume-unchanged and skip-worktree flags, which would
+    // hide those entries' files from the walk: cleared first, in the copy only.
+    const unflagged = origin === 'real' && (await this.clearEntryFlags(rawIndex));
     // Read before the walk starts: on two cores the walk's two git processes leave this process
     // little CPU, and what is read here decides what runs beside the walk.
     const [state, rawTrailer, realTrailer, realVersion] = await Promise.all([
@@ -567,7 +570,7 @@ export class GitWorktree implements GitSandbox {
     // A raw index that is still the copy of the real index it started as holds the same
     // entries, hence the same tree (write-tree reads entries only; ITA entries are left out by
     // both), and stays byte-identical to the real index, which lets it be shared (linkRealIndex).
-    const pristine = origin === 'real' && removals.size === 0 && updates.size === 0;
+    const pristine = origin === 'real' && !unflagged && removals.size === 0 && updates.size === 0;
     // Untouched, the raw index still holds the tree the state names (reused if a ref keeps it).
     const untouched = described && removals.size === 0 && updates.size === 0 && known.has(state.tree);
     const treeSha = pristine ? indexTreeSha : untouched ? state.tree : await this.writeTree(rawIndex, 'raw');
@@ -588,6 +591,42 @@ export class GitWorktree implements GitSandbox {
       }
     }
     return { treeSha, indexTreeSha, skipped, membership, pristine, real };
+  }
+
+  /**
+   * Clears the assume-unchanged (`CE_VALID`) and skip-worktree flags of every entry of the raw
+   * index `rawIndex` that has them, so the walk compares those entries' files like any other:
+   * `diff-files` skips a flagged entry (git-update-index(1), "USING ASSUME UNCHANGED BIT",
+   * "SKIP-WORKTREE BIT"), and a checkpoint would record the staged blob instead of the bytes on
+   * disk. Found with one `ls-files -v` (a lowercase tag is assume-unchanged, `S`/`s`
+   * skip-worktree, git-ls-files(1)), cleared with `update-index --no-assume-unchanged` and
+   * `--no-skip-worktree`, which change the flag and nothing else. Only the private copy changes:
+   * the real index keeps its flags, and rollback's one-way merge keeps them too.
+   *
+   * @returns true when an entry had a flag (the raw index then differs from the real index)
+   */
+  private async clearEntryFlags(rawIndex: string): Promise<boolean> {
+    const { stdout } = await this.raw(['ls-files', '-z', '-v'], { indexFile: rawIndex });
+    const assumed: string[] = [];
+    const skipped: string[] = [];
+    for (const record of stdout.split('\0')) {
+      const tag = record.slice(0, 1);
+      const file = record.slice(2);
+      if (file.length === 0) continue;
+      if (tag === 'S' || tag === 's') skipped.push(file);
+      if (tag !== tag.toUpperCase()) assumed.push(file);
+    }
+    for (const [flag, files] of [
+      ['--no-assume-unchanged', assumed],
+      ['--no-skip-worktree', skipped],
+    ] as const) {
+      if (files.length === 0) continue;
+      await this.raw(['update-index', flag, '-z', '--stdin'], {
+        indexFile: rawIndex,
+        input: files.map((file) => `${file}\0`).join(''),
+      });
+    }
+    return assumed.length + skipped.length > 0;
   }
 
   /** `file`, `symlink`, `directory` or `missing` for each path, by lstat. */
