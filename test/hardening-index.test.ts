@@ -7,9 +7,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CheckpointObjectsMissingError } from '../src/checkpoint/errors.js';
+import { GitSandboxProvider } from '../src/git/sandbox.js';
 import { snapshotTree } from './helpers/fs-snapshot.js';
-import { git, makeRepo, writeFiles } from './helpers/repo.js';
-import { openSavepoint, yes } from './helpers/savepoint.js';
+import { git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
+import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
 
 /** `ls-files -v`: every entry with its tag (lowercase: assume-unchanged, `S`: skip-worktree). */
 function flags(repo: string): string {
@@ -114,5 +116,121 @@ describe('legacy (non-cone) sparse checkout', () => {
     expect(snapshotTree(repo)).toEqual(withNew);
     expect(existsSync(path.join(repo, 'out/b.txt'))).toBe(false);
     expect(flags(repo)).toBe(flagged);
+  });
+});
+
+/** A plan with three commit checkpoints, each with content no other holds. */
+async function threeCheckpoints() {
+  const repo = makeRepo({ 'a.txt': 'a\n' });
+  const sp = await openSavepoint(repo);
+  const { plan, checkpoint: c0 } = await sp.plans.create({ sandbox: repo });
+  writeFiles(repo, { 'a.txt': 'one\n', 'n1.txt': 'only in c1\n' });
+  const { checkpoint: c1 } = await sp.checkpoints.create(plan.planId);
+  writeFiles(repo, { 'a.txt': 'two\n', 'n2.txt': 'only in c2\n' });
+  const { checkpoint: c2 } = await sp.checkpoints.create(plan.planId);
+  return { repo, sp, plan, c0, c1, c2 };
+}
+
+/** Deletes a checkpoint's ref behind savepoint's back and prunes every unreachable object. */
+function deleteRefAndGc(repo: string, ref: string | null): void {
+  git(repo, 'update-ref', '-d', ref as string);
+  git(repo, 'reflog', 'expire', '--expire=now', '--all');
+  git(repo, 'gc', '-q', '--prune=now');
+}
+
+function objectExists(repo: string, sha: string | null): boolean {
+  return gitStatusCode(repo, 'cat-file', '-e', sha as string) === 0;
+}
+
+describe('a checkpoint ref deleted, then git gc --prune=now', () => {
+  it('the latest one: other checkpoints stay restorable, and a new checkpoint never names a pruned tree', async () => {
+    const { repo, sp, plan, c0, c1, c2 } = await threeCheckpoints();
+    const atC2 = snapshotTree(repo);
+    deleteRefAndGc(repo, c2.sandboxRef);
+    expect(objectExists(repo, c2.treeSha)).toBe(false);
+
+    // Nothing changed since c2: the scan may not reuse c2's pruned trees, and c2 (no ref) is
+    // no handle for this state: a new checkpoint is recorded, with its trees written again.
+    const { checkpoint: c3, deduplicated } = await sp.checkpoints.create(plan.planId);
+    expect(deduplicated).toBe(false);
+    expect(c3.checkpointId).not.toBe(c2.checkpointId);
+    for (const sha of [c3.commitSha, c3.treeSha, c3.indexTreeSha]) expect(objectExists(repo, sha)).toBe(true);
+
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c1.checkpointId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('one\n');
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c0.checkpointId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('a\n');
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c3.checkpointId, confirm: yes });
+    expect(snapshotTree(repo)).toEqual(atC2);
+
+    const before = snapshotTree(repo);
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c2.checkpointId, confirm: yes }),
+      CheckpointObjectsMissingError,
+      'CHECKPOINT_OBJECTS_MISSING',
+      9,
+    );
+    expect(snapshotTree(repo)).toEqual(before);
+  });
+
+  it('the latest one, then a rollback straight away and a changed checkpoint: both work', async () => {
+    const { repo, sp, plan, c1, c2 } = await threeCheckpoints();
+    deleteRefAndGc(repo, c2.sandboxRef);
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: c1.checkpointId,
+      confirm: yes,
+    });
+    expect(report.paths).toEqual([
+      { path: 'a.txt', change: 'modified' },
+      { path: 'n2.txt', change: 'deleted' },
+    ]);
+    // The safety checkpoint holds c2's state again, under its own ref.
+    await sp.undo({ planId: plan.planId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'n2.txt'), 'utf8')).toBe('only in c2\n');
+
+    const repo2 = await threeCheckpoints();
+    deleteRefAndGc(repo2.repo, repo2.c2.sandboxRef);
+    writeFiles(repo2.repo, { 'a.txt': 'three\n' });
+    const { checkpoint: c3 } = await repo2.sp.checkpoints.create(repo2.plan.planId);
+    expect(objectExists(repo2.repo, c3.treeSha)).toBe(true);
+    await repo2.sp.rollbacks.rollback({
+      planId: repo2.plan.planId,
+      checkpointId: repo2.c1.checkpointId,
+      confirm: yes,
+    });
+    expect(readFileSync(path.join(repo2.repo, 'a.txt'), 'utf8')).toBe('one\n');
+  });
+
+  it('an older one: every other checkpoint stays restorable; that one is refused, nothing changed', async () => {
+    const { repo, sp, plan, c0, c1, c2 } = await threeCheckpoints();
+    deleteRefAndGc(repo, c1.sandboxRef);
+    expect(objectExists(repo, c1.treeSha)).toBe(false);
+    const before = snapshotTree(repo);
+    await expectError(
+      sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: c1.checkpointId,
+        dryRun: true,
+        confirm: yes,
+      }),
+      CheckpointObjectsMissingError,
+      'CHECKPOINT_OBJECTS_MISSING',
+      9,
+    );
+    expect(snapshotTree(repo)).toEqual(before);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c0.checkpointId, confirm: yes });
+    expect(existsSync(path.join(repo, 'n2.txt'))).toBe(false);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: c2.checkpointId, confirm: yes });
+    expect(snapshotTree(repo)).toEqual(before);
+  });
+
+  it('diffTreePairs reports a tree it cannot read instead of answering "no change"', async () => {
+    const { repo, c0, c2 } = await threeCheckpoints();
+    deleteRefAndGc(repo, c2.sandboxRef);
+    const sandbox = await new GitSandboxProvider().open(repo);
+    await expect(sandbox.diffTreePairs([[c0.treeSha, c2.treeSha]])).rejects.toMatchObject({
+      code: 'GIT_FAILED',
+    });
   });
 });

@@ -237,9 +237,10 @@ describe('an unchanged state named without writing its trees again', () => {
 
   it('reuses remembered trees only when knownTrees vouches for them, and writes them again after gc otherwise', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
-    // A staged file and an untracked one: both trees are new objects no ref keeps.
-    writeFiles(repo, { 'staged.txt': 's\n', 'untracked.txt': 'u\n' });
-    git(repo, 'add', 'staged.txt');
+    // A staged file and an untracked one: both trees (and their subtrees) are new objects no
+    // ref keeps.
+    writeFiles(repo, { 'd/staged.txt': 's\n', 'd/untracked.txt': 'u\n' });
+    git(repo, 'add', 'd/staged.txt');
     const sandbox = await new GitSandboxProvider().open(repo);
     const first = await sandbox.scan(SCAN);
     await first.dispose();
@@ -262,16 +263,27 @@ describe('an unchanged state named without writing its trees again', () => {
     expect([again.treeSha, again.indexTreeSha]).toEqual(trees);
     expect(trees.map((sha) => exists(repo, sha))).toEqual([true, true]);
 
-    // Vouched for (as the latest commit checkpoint's trees are, by its ref), they are named
-    // without a write: they stay gone, which shows no write-tree ran.
-    prune();
+    // Vouched for (as the latest commit checkpoint's trees are, by its ref) and there, they are
+    // named without a write: their subtrees, removed by hand, stay gone, which shows no
+    // write-tree ran (it writes every tree object that is missing).
+    const subtrees = trees.map((sha) => git(repo, 'rev-parse', `${sha}:d`));
+    for (const sha of subtrees) rmSync(path.join(repo, '.git', 'objects', sha.slice(0, 2), sha.slice(2)));
     const vouched = await sandbox.scan({ ...SCAN, knownTrees: new Set(trees) });
     await vouched.dispose();
     expect([vouched.treeSha, vouched.indexTreeSha]).toEqual(trees);
-    expect(trees.map((sha) => exists(repo, sha))).toEqual([false, false]);
+    expect(subtrees.map((sha) => exists(repo, sha))).toEqual([false, false]);
+
+    // Vouched for but gone (the ref deleted behind savepoint's back, then gc): written again.
+    for (const sha of subtrees)
+      rmSync(path.join(repo, '.git', 'objects', sha.slice(0, 2), sha.slice(2)), { force: true });
+    prune();
+    const gone = await sandbox.scan({ ...SCAN, knownTrees: new Set(trees) });
+    await gone.dispose();
+    expect([gone.treeSha, gone.indexTreeSha]).toEqual(trees);
+    expect([...trees, ...subtrees].map((sha) => exists(repo, sha))).toEqual([true, true, true, true]);
 
     // Any change to the real index (a different checksum) is written again, vouched or not.
-    git(repo, 'reset', '-q', 'staged.txt');
+    git(repo, 'reset', '-q', 'd/staged.txt');
     const changed = await sandbox.scan({ ...SCAN, knownTrees: new Set(trees) });
     await changed.dispose();
     expect(changed.indexTreeSha).toBe(git(repo, 'write-tree'));

@@ -336,7 +336,15 @@ export class CheckpointService {
     const { store, ids } = this.deps;
     const hooks = options.hooks ?? {};
     const latest = store.checkpoints.latest(plan.planId);
-    if (latest && !options.force && sameState(latest, scan)) {
+    // The latest checkpoint stands for this state only while it can be restored: a commit
+    // checkpoint whose ref was deleted behind savepoint's back (`git gc` may prune its objects
+    // next) is no handle, so a new one is recorded instead.
+    if (
+      latest &&
+      !options.force &&
+      sameState(latest, scan) &&
+      (latest.sandboxRef === null || (await sandbox.resolveCommit(latest.sandboxRef)) === latest.commitSha)
+    ) {
       store.transaction(() => {
         hooks.before?.();
         this.assertStillActive(plan.planId);
@@ -433,7 +441,8 @@ export class CheckpointService {
   /**
    * What `scan` changed since the plan's latest checkpoint (none yet: the base commit, or the
    * empty tree). Null when that tree is no longer in the object store: a `patch` checkpoint's
-   * trees are rebuilt from its row only on rollback, and `git gc` may have pruned them since.
+   * trees are rebuilt from its row only on rollback, and `git gc` may have pruned them since; a
+   * `commit` checkpoint's ref may have been deleted behind savepoint's back before a `git gc`.
    */
   private async accounting(
     plan: Plan,
@@ -443,7 +452,14 @@ export class CheckpointService {
   ): Promise<TreeDelta | null> {
     const from = latest?.treeSha ?? plan.baseCommit;
     if (latest?.checkpointType === 'patch' && !(await sandbox.hasTree(latest.treeSha))) return null;
-    return sandbox.treeDelta(from, scan.treeSha, scan);
+    try {
+      return await sandbox.treeDelta(from, scan.treeSha, scan);
+    } catch (error) {
+      // The latest checkpoint's ref deleted behind savepoint's back, then `git gc`: its tree is
+      // gone and there is nothing to measure against, which must not stop a new checkpoint.
+      if (latest && !(await sandbox.hasTree(latest.treeSha))) return null;
+      throw error;
+    }
   }
 
   /**

@@ -456,7 +456,17 @@ export class GitWorktree implements GitSandbox {
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
-    const known = options.knownTrees ?? new Set<string>();
+    // The raw index is still the file the state describes.
+    const described =
+      origin === 'kept' && state !== null && rawTrailer !== null && state.trailer === rawTrailer;
+    // A tree the latest checkpoint's ref keeps may still be gone: the ref deleted behind
+    // savepoint's back, then `git gc --prune=now`. Only trees that are there are reused.
+    const knownTrees = options.knownTrees ?? new Set<string>();
+    const candidates = [
+      realTrailer !== null && state?.real?.trailer === realTrailer ? state.real.tree : null,
+      described ? state.tree : null,
+    ].filter((tree): tree is string => tree !== null && knownTrees.has(tree));
+    const known = await this.presentTrees(new Set(candidates));
     // An index's tree is a function of its bytes: the same checksum as last time gives the same
     // tree, which is reused when a ref is known to keep it (else it may have been pruned since).
     const rememberedIndexTree =
@@ -465,9 +475,6 @@ export class GitWorktree implements GitSandbox {
         : null;
     const indexTreeSha = rememberedIndexTree ?? (await this.writeTree(indexCopy, 'real'));
     const real = realTrailer === null ? undefined : { trailer: realTrailer, tree: indexTreeSha };
-    // The raw index is still the file the state describes.
-    const described =
-      origin === 'kept' && state !== null && rawTrailer !== null && state.trailer === rawTrailer;
     // The raw index must hold what the user's index tracks (a tracked file is captured even
     // when an ignore rule matches it) plus the untracked files no rule ignores. Ignore rules
     // are matched only against the difference of the two.
@@ -627,6 +634,23 @@ export class GitWorktree implements GitSandbox {
       });
     }
     return assumed.length + skipped.length > 0;
+  }
+
+  /**
+   * Which of `trees` are in the object store as trees: one `cat-file --batch-check`
+   * ("<id> <type>", or "<id> missing", git-cat-file(1)). Empty input asks nothing.
+   */
+  private async presentTrees(trees: ReadonlySet<string>): Promise<Set<string>> {
+    const present = new Set<string>();
+    if (trees.size === 0) return present;
+    const { stdout } = await this.git(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+      input: [...trees].map((sha) => `${sha}\n`).join(''),
+    });
+    for (const line of stdout.split('\n')) {
+      const [sha = '', type] = line.split(' ');
+      if (type === 'tree' && trees.has(sha)) present.add(sha);
+    }
+    return present;
   }
 
   /** `file`, `symlink`, `directory` or `missing` for each path, by lstat. */
@@ -1297,7 +1321,7 @@ export class GitWorktree implements GitSandbox {
     const results: EntryChange[][] = pairs.map(() => []);
     const asked = pairs.flatMap(([from, to], index) => (from === to ? [] : [index]));
     if (asked.length === 0) return results;
-    const { stdout } = await this.git(['diff-tree', '--stdin', '-r', '-z', '--raw', '--no-renames'], {
+    const { stdout, stderr } = await this.git(['diff-tree', '--stdin', '-r', '-z', '--raw', '--no-renames'], {
       input: asked
         .map(
           (index) => `${(pairs[index] as readonly [string, string]).join(' ')}
@@ -1305,6 +1329,13 @@ export class GitWorktree implements GitSandbox {
         )
         .join(''),
     });
+    // With --stdin, git 2.39 reports a tree it cannot read on stderr ("error: Could not read
+    // <id>"), prints nothing for that pair and still exits 0: an empty answer would be a lie.
+    if (/^(error|fatal):/m.test(stderr)) {
+      throw new GitCommandError(`git diff-tree failed: ${firstLine(stderr)}`, {
+        details: { args: ['diff-tree', '--stdin'], exitCode: 0, stderr: stderr.trim() },
+      });
+    }
     let group = -1;
     let at = 0;
     while (at < stdout.length) {
