@@ -121,6 +121,7 @@ export type { RecoveredOperation, RecoverReport, RecoverRequest } from './ledger
 export {
   ActivePlanExistsError,
   ConfirmationError,
+  HeadChangedError,
   HeadMovedError,
   PlanNotActiveError,
   PlanNotFoundError,

@@ -6,9 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointObjectsMissingError } from '../src/checkpoint/errors.js';
 import { GitSandboxProvider } from '../src/git/sandbox.js';
+import { assertBuilt, finished, runCli, startCli } from './helpers/cli.js';
 import { snapshotTree } from './helpers/fs-snapshot.js';
 import { git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
@@ -233,4 +235,172 @@ describe('a checkpoint ref deleted, then git gc --prune=now', () => {
       code: 'GIT_FAILED',
     });
   });
+});
+
+/** Waits until process `pid` is stopped (state `T` in /proc/<pid>/stat, proc(5)). */
+async function stopped(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await sleep(25);
+  }
+  throw new Error(`process ${pid} did not stop`);
+}
+
+/**
+ * Runs `savepoint plan rollback <plan> <checkpoint> --yes [--json]` in a separate process that
+ * stops itself at fault point `at` (SIGSTOP), runs `during` there, and lets it go on.
+ */
+async function rollbackWith(
+  repo: string,
+  args: readonly string[],
+  at: 'rollback.after-safety' | 'rollback.after-worktree',
+  during: () => void,
+) {
+  const child = startCli(repo, ['plan', 'rollback', ...args, '--yes'], {
+    SAVEPOINT_FAULT: at,
+    SAVEPOINT_FAULT_SIGNAL: 'SIGSTOP',
+  });
+  const done = finished(child);
+  try {
+    await stopped(child.pid as number);
+    during();
+  } finally {
+    child.kill('SIGCONT');
+  }
+  return done;
+}
+
+/** A plan whose first checkpoint is at commit C1, then a commit C2 on main and an untracked file. */
+async function planBehindHead() {
+  const repo = makeRepo({ 'a.txt': 'a\n' });
+  const sp = await openSavepoint(repo);
+  const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+  writeFiles(repo, { 'b.txt': 'committed after the checkpoint\n' });
+  git(repo, 'add', 'b.txt');
+  git(repo, 'commit', '-q', '-m', 'C2');
+  writeFiles(repo, { 'new.txt': 'untracked, then committed during the rollback\n' });
+  sp.close();
+  return { repo, plan, checkpoint, c2: git(repo, 'rev-parse', 'HEAD') };
+}
+
+describe('a git command run by the user while a rollback runs', () => {
+  beforeAll(assertBuilt);
+
+  for (const json of [true, false]) {
+    it(`git switch -c before the files are written: HEAD_CHANGED, exit 4, nothing changed${json ? ' (--json)' : ''}`, async () => {
+      const { repo, plan, checkpoint, c2 } = await planBehindHead();
+      let during: ReturnType<typeof snapshotTree> | undefined;
+      const run = await rollbackWith(
+        repo,
+        [plan.planId, checkpoint.checkpointId, ...(json ? ['--json'] : [])],
+        'rollback.after-safety',
+        () => {
+          git(repo, 'switch', '-q', '-c', 'other');
+          during = snapshotTree(repo);
+        },
+      );
+      expect(run.status).toBe(4);
+      if (json) {
+        expect(JSON.parse(run.stdout)).toMatchObject({
+          error: {
+            code: 'HEAD_CHANGED',
+            exitCode: 4,
+            details: {
+              stage: 'before-write',
+              expectedRef: 'refs/heads/main',
+              expectedSha: c2,
+              currentRef: 'refs/heads/other',
+              currentSha: c2,
+            },
+          },
+        });
+      } else {
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toContain('HEAD_CHANGED');
+        expect(run.stderr).toContain('refs/heads/other');
+      }
+      expect(snapshotTree(repo)).toEqual(during);
+      expect(git(repo, 'rev-parse', 'refs/heads/main')).toBe(c2);
+      expect(git(repo, 'symbolic-ref', 'HEAD')).toBe('refs/heads/other');
+      // Failed before writing: nothing awaits recover, the next rollback runs.
+      const next = await runCli(repo, [
+        'plan',
+        'rollback',
+        plan.planId,
+        checkpoint.checkpointId,
+        '--yes',
+        '--head',
+        'keep',
+        '--json',
+      ]);
+      expect(next.status).toBe(0);
+    }, 30_000);
+  }
+
+  it('git commit before the files are written (HEAD already at the target): HEAD_CHANGED, the committed file stays', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    sp.close();
+    writeFiles(repo, { 'new.txt': 'committed during the rollback\n' });
+    const run = await rollbackWith(
+      repo,
+      [plan.planId, checkpoint.checkpointId, '--json'],
+      'rollback.after-safety',
+      () => {
+        git(repo, 'add', 'new.txt');
+        git(repo, 'commit', '-q', '-m', 'during');
+      },
+    );
+    expect(run.status).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      error: { code: 'HEAD_CHANGED', details: { stage: 'before-write' } },
+    });
+    expect(readFileSync(path.join(repo, 'new.txt'), 'utf8')).toBe('committed during the rollback\n');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  }, 30_000);
+
+  it('git switch -c after the files were written: ROLLBACK_INCOMPLETE (causeCode HEAD_CHANGED), no branch moved', async () => {
+    const { repo, plan, checkpoint, c2 } = await planBehindHead();
+    const run = await rollbackWith(
+      repo,
+      [plan.planId, checkpoint.checkpointId, '--json'],
+      'rollback.after-worktree',
+      () => {
+        git(repo, 'switch', '-q', '-c', 'other');
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      error: { code: 'ROLLBACK_INCOMPLETE', details: { planId: plan.planId, causeCode: 'HEAD_CHANGED' } },
+    });
+    // Without the check, update-ref would have moved main while HEAD was on `other`.
+    expect(git(repo, 'rev-parse', 'refs/heads/main')).toBe(c2);
+    expect(git(repo, 'symbolic-ref', 'HEAD')).toBe('refs/heads/other');
+    const ops = JSON.parse((await runCli(repo, ['ops', 'list', '--json'])).stdout) as {
+      operations: { kind: string; state: string }[];
+    };
+    expect(ops.operations.find((op) => op.kind === 'rollback')?.state).toBe('incomplete');
+  }, 30_000);
+
+  it('git commit after the files were written (HEAD already at the target): ROLLBACK_INCOMPLETE, not reported restored', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    sp.close();
+    writeFiles(repo, { 'a.txt': 'changed\n' });
+    const run = await rollbackWith(
+      repo,
+      [plan.planId, checkpoint.checkpointId, '--json'],
+      'rollback.after-worktree',
+      () => {
+        git(repo, 'commit', '-q', '--allow-empty', '-m', 'during');
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      error: { code: 'ROLLBACK_INCOMPLETE', details: { causeCode: 'HEAD_CHANGED' } },
+    });
+  }, 30_000);
 });

@@ -12,12 +12,11 @@ import {
   PathInTheWayError,
 } from '../src/checkpoint/errors.js';
 import { BusyError, SandboxInvalidError } from '../src/core/errors.js';
-import { OperationInterruptedError } from '../src/ledger/errors.js';
 import {
+  HeadChangedError,
   HeadMovedError,
   PlanNotActiveError,
   PlanNotFoundError,
-  RollbackIncompleteError,
 } from '../src/plan/errors.js';
 import {
   headOf,
@@ -326,13 +325,13 @@ describe('refused rollbacks change nothing', () => {
     expect(git(repo, 'show', `${safety.treeSha}:a.txt`)).toBe('edited during the prompt, a longer line');
   });
 
-  it('HEAD moved while the confirmation was pending: ROLLBACK_INCOMPLETE, exit 1, the operation awaits recover, and recover --abort restores the state before', async () => {
+  it('HEAD moved while the confirmation was pending: HEAD_CHANGED, exit 4, before any file changed; the retry works', async () => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     writeFiles(repo, { 'a.txt': 'committed before the rollback\n' });
     git(repo, 'add', 'a.txt');
     commitAll(repo, 'moves main');
     writeFiles(repo, { 'a.txt': 'uncommitted on top\n' });
-    const before = repoState(repo);
+    let during: ReturnType<typeof repoState> | undefined;
 
     const error = await expectError(
       sp.rollbacks.rollback({
@@ -340,32 +339,22 @@ describe('refused rollbacks change nothing', () => {
         checkpointId: checkpoint.checkpointId,
         confirm: async () => {
           git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits during the prompt');
+          during = repoState(repo);
           return true;
         },
       }),
-      RollbackIncompleteError,
-      'ROLLBACK_INCOMPLETE',
-      1,
+      HeadChangedError,
+      'HEAD_CHANGED',
+      4,
     );
-    const safetyCheckpointId = String(error.details.safetyCheckpointId);
-    expect(error.details).toEqual({ planId: plan.planId, safetyCheckpointId });
-    expect(sp.checkpoints.get(safetyCheckpointId).metadata.kind).toBe('safety');
-    expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(1);
-    await expectError(
-      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: safetyCheckpointId, confirm: yes }),
-      OperationInterruptedError,
-      'OPERATION_INTERRUPTED',
-      7,
-    );
+    expect(error.details).toMatchObject({ stage: 'before-write', expectedRef: 'refs/heads/main' });
+    expect(error.details.currentSha).toBe(git(repo, 'rev-parse', 'HEAD'));
+    expect(repoState(repo)).toEqual(during);
+    // Nothing was written: the operation failed plainly, nothing awaits recover.
+    expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(0);
 
-    const report = await sp.recovery.recover({ planId: plan.planId, abort: true });
-    expect(report.operations.map((op) => [op.recovery, op.endState, op.restoredTo])).toEqual([
-      ['abort', 'pre', safetyCheckpointId],
-    ]);
-    const after = repoState(repo);
-    expect(after.tree).toEqual(before.tree);
-    expect(after.staged).toEqual(before.staged);
-    expect(after.head).toEqual(before.head);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes });
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(checkpoint.headSha);
   });
 
   it('PATH_IN_THE_WAY for an untracked file names the file', async () => {

@@ -1,4 +1,5 @@
 import { ExitCode, SavepointError, type SavepointErrorOptions } from '../core/errors.js';
+import type { HeadState } from '../core/ports.js';
 import type { PlanState } from './model.js';
 
 /** No plan has this id (exit 3, `PLAN_NOT_FOUND`). */
@@ -66,6 +67,48 @@ export class HeadMovedError extends SavepointError {
   }
 }
 
+/** `branch @ commit` for messages: `refs/heads/main @ 1a2b3c4d`, `a detached HEAD @ …`, `… @ no commit`. */
+function describeHead(head: HeadState): string {
+  return `${head.ref ?? 'a detached HEAD'} @ ${head.sha?.slice(0, 12) ?? 'no commit'}`;
+}
+
+/**
+ * HEAD changed (another branch, or another commit) while a rollback ran: something else, e.g.
+ * the user's `git commit` or `git switch`, moved it after the rollback's scan (exit 4,
+ * `HEAD_CHANGED`). Thrown before any file changes, when the rollback stops with nothing changed
+ * but its safety checkpoint recorded (`stage: "before-write"`); after the files were written, it
+ * is the cause of a {@link RollbackIncompleteError} (`stage: "before-head"`, `"after-head"`).
+ */
+export class HeadChangedError extends SavepointError {
+  constructor(
+    expected: HeadState,
+    found: HeadState,
+    stage: 'before-write' | 'before-head' | 'after-head',
+    options: SavepointErrorOptions = {},
+  ) {
+    const what =
+      stage === 'after-head'
+        ? `HEAD is ${describeHead(found)} after the rollback moved it to ${describeHead(expected)}`
+        : `HEAD changed while the rollback ran: it was ${describeHead(expected)}, it is now ${describeHead(found)}`;
+    super(
+      'HEAD_CHANGED',
+      ExitCode.stateConflict,
+      stage === 'before-write' ? `${what}; the rollback stopped before changing any file` : what,
+      {
+        details: {
+          stage,
+          expectedRef: expected.ref,
+          expectedSha: expected.sha,
+          currentRef: found.ref,
+          currentSha: found.sha,
+        },
+        hint: 'let the other git command finish, then run the rollback again',
+        ...options,
+      },
+    );
+  }
+}
+
 /** Rollback needs a confirmation it did not get (exit 8, `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED`). */
 export class ConfirmationError extends SavepointError {
   constructor(declined: boolean) {
@@ -90,14 +133,20 @@ export class ConfirmationError extends SavepointError {
 
 /**
  * Rollback failed after it began changing the sandbox. The safety checkpoint holds the state
- * from before; rolling back to it returns there (exit 1, `ROLLBACK_INCOMPLETE`).
+ * from before; rolling back to it returns there (exit 1, `ROLLBACK_INCOMPLETE`). `details`:
+ * `planId`, `safetyCheckpointId`, and `causeCode` when the cause is a savepoint error.
  */
 export class RollbackIncompleteError extends SavepointError {
   constructor(planId: string, safetyCheckpointId: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super('ROLLBACK_INCOMPLETE', ExitCode.unexpected, `rollback did not finish: ${reason}`, {
       cause,
-      details: { planId, safetyCheckpointId },
+      // The cause's own code when it has one (e.g. `HEAD_CHANGED`, `GIT_FAILED`).
+      details: {
+        planId,
+        safetyCheckpointId,
+        ...(cause instanceof SavepointError ? { causeCode: cause.code } : {}),
+      },
       hint: `finish it with \`savepoint recover --plan ${planId}\`, or return to the state before the rollback (safety checkpoint ${safetyCheckpointId}) with \`savepoint recover --plan ${planId} --abort\``,
     });
   }

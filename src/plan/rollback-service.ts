@@ -17,6 +17,7 @@ import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type {
   GitSandbox,
+  HeadState,
   IndexDelta,
   IndexStamp,
   MovedAside,
@@ -26,7 +27,7 @@ import type {
 } from '../core/ports.js';
 import { type Ledger, planOperation, type RunningOperation } from '../ledger/ledger.js';
 import type { RollbackKind } from '../ledger/model.js';
-import { ConfirmationError, RollbackIncompleteError } from './errors.js';
+import { ConfirmationError, HeadChangedError, RollbackIncompleteError } from './errors.js';
 import type { Plan } from './model.js';
 import {
   countChanges,
@@ -120,6 +121,11 @@ export interface RestoreReport {
   preview: RollbackPreview;
   movedAside: MovedAside[];
   skippedPaths: SkippedPath[];
+}
+
+/** Same branch (or both detached) and same commit. */
+function sameHead(a: HeadState, b: HeadState): boolean {
+  return a.ref === b.ref && a.sha === b.sha;
 }
 
 export class RollbackService {
@@ -398,6 +404,10 @@ export class RollbackService {
     mayHaveWritten: () => void = () => {},
   ): Promise<MovedAside[]> {
     const { head, inTheWay, preserved } = prepared;
+    // Another git command (`git commit`, `git switch`) may have moved HEAD since the scan: the
+    // preview and the safety checkpoint describe a state that is gone. Stop before any write.
+    const found = await sandbox.head();
+    if (!sameHead(found, scan.head)) throw new HeadChangedError(scan.head, found, 'before-write');
     let movedAside: MovedAside[] = [];
     if (inTheWay.length > 0) {
       mayHaveWritten();
@@ -415,12 +425,20 @@ export class RollbackService {
     mayHaveWritten();
     faultPoint('rollback.after-worktree');
     try {
+      if (head.action !== 'kept') {
+        // The compare-and-set of `update-ref` sees a commit on the same branch, not a switch to
+        // another branch (git 2.39 has no `symref-verify`): HEAD is read before and after.
+        const before = await sandbox.head();
+        if (!sameHead(before, scan.head)) throw new HeadChangedError(scan.head, before, 'before-head');
+      }
       if (head.action === 'move') {
         await sandbox.moveHead(
           head.from,
           head.to,
           `savepoint: rollback to checkpoint ${target.checkpointId}`,
         );
+        const after = await sandbox.head();
+        if (!sameHead(after, head.to)) throw new HeadChangedError(head.to, after, 'after-head');
       }
     } catch (error) {
       throw new RollbackIncompleteError(plan.planId, label, error);
