@@ -366,6 +366,11 @@ export class GitWorktree implements GitSandbox {
    * index is not version 2 (only v2 guarantees no intent-to-add entry, which no tree shows), or
    * when the tree is gone, both indexes are listed instead (`ls-files -c`).
    *
+   * Entries flagged assume-unchanged or skip-worktree in a copy of the real index are cleared
+   * first ({@link clearEntryFlags}): the walk compares every file. A tree remembered from the
+   * previous scan is reused only when `knownTrees` vouches for it and it is still in the object
+   * store ({@link presentTrees}).
+   *
    * Nested repositories and untracked files over `untrackedSizeCap` are excluded and reported.
    */
   async scan(options: ScanOptions): Promise<SnapshotScan> {

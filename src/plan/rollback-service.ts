@@ -148,6 +148,8 @@ export class RollbackService {
    * @throws {PlanNotFoundError} `PLAN_NOT_FOUND` (3) · {@link CheckpointNotFoundError} `CHECKPOINT_NOT_FOUND` (3)
    * @throws {CheckpointNotInPlanError} `CHECKPOINT_NOT_IN_PLAN` (4) · {@link PlanNotActiveError} `PLAN_NOT_ACTIVE` (4)
    * @throws {HeadMovedError} `HEAD_MOVED` (4) · {@link PathInTheWayError} `PATH_IN_THE_WAY` (4) · `INDEX_UNMERGED` (4)
+   * @throws {HeadChangedError} `HEAD_CHANGED` (4): another git command moved HEAD after the scan; nothing changed
+   * @throws {RollbackIncompleteError} `ROLLBACK_INCOMPLETE` (1): failed after files were written (`details.causeCode`, e.g. `HEAD_CHANGED`)
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5)
    * @throws {BusyError} `BUSY` (6): `index.lock` or the sandbox lock held
    * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (7): run `savepoint recover` first
@@ -261,6 +263,7 @@ export class RollbackService {
    * compare-and-set. Files in the way are moved aside under `asideLabel` when `force`.
    *
    * @throws {PathInTheWayError} `PATH_IN_THE_WAY` (4) · {@link HeadMovedError} `HEAD_MOVED` (4)
+   * @throws {HeadChangedError} `HEAD_CHANGED` (4): another git command moved HEAD after the scan; nothing changed
    * @throws {BusyError} `BUSY` (6): `index.lock` stayed held
    * @throws {CheckpointUnsafePathError} `CHECKPOINT_UNSAFE_PATH` (9): the target's tree holds an unsafe path
    */
@@ -387,6 +390,10 @@ export class RollbackService {
 
   /**
    * The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside.
+   *
+   * HEAD is read again before the first write, and before and after HEAD is moved: a branch
+   * switch or commit by another git command after the scan is `HEAD_CHANGED`, thrown as is
+   * before the first write, as the cause of `ROLLBACK_INCOMPLETE` after it.
    *
    * `mayHaveWritten` is called as soon as a sandbox file, the index or HEAD may have changed:
    * before the first move aside, and once `read-tree -u -m` did not refuse. git's refusal
