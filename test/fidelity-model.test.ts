@@ -7,6 +7,8 @@
  * for byte; the index and HEAD must equal what they were at checkpoint time; an ignored
  * file standing where the checkpoint has a file is moved aside (rollback `force`) with its
  * bytes intact; a file the checkpoint's own `.gitignore` ignores is left on disk. After every checkpoint the worktree, index and HEAD are unchanged.
+ * Index entries flagged skip-worktree or assume-unchanged (their edits hidden from `git
+ * status`) are checkpointed and restored byte for byte like any other, their flags kept.
  *
  * Runs: SAVEPOINT_FUZZ_RUNS (default 1000). Replay a failure with the seed and path
  * fast-check prints: SAVEPOINT_FUZZ_SEED=<seed> SAVEPOINT_FUZZ_PATH=<path>.
@@ -128,6 +130,12 @@ interface Model {
    */
   tracked: Set<string>;
   checkpoints: Recorded[];
+  /**
+   * Index entries flagged skip-worktree or assume-unchanged, with their `ls-files -v` tag, as
+   * the real index has them (read back after every command that may change them). git hides
+   * such files' edits from its own walk; a checkpoint must hold their bytes on disk all the same.
+   */
+  flags: Map<string, string>;
 }
 
 interface Real {
@@ -137,6 +145,29 @@ interface Real {
 }
 
 const indexOf = (dir: string) => git(dir, 'ls-files', '-s');
+
+/** `ls-files -v` tags other than `H`: lowercase is assume-unchanged, `S`/`s` skip-worktree. */
+function flagsOf(dir: string): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const record of git(dir, 'ls-files', '-v', '-z').split('\0')) {
+    if (record.length > 2 && record[0] !== 'H') flags.set(record.slice(2), record[0] as string);
+  }
+  return flags;
+}
+
+/** `ls-files -s -z` as path → "mode sha stage". */
+function stagesOf(dir: string): Map<string, string> {
+  const stages = new Map<string, string>();
+  for (const record of git(dir, 'ls-files', '-s', '-z').split('\0')) {
+    const tab = record.indexOf('\t');
+    if (tab > 0) stages.set(record.slice(tab + 1), record.slice(0, tab));
+  }
+  return stages;
+}
+
+function isTracked(dir: string, file: string): boolean {
+  return git(dir, 'ls-files', '-z', '--', `:(literal)${file}`).length > 0;
+}
 const headOf = (dir: string) => git(dir, 'rev-parse', 'HEAD').trim();
 
 function write(dir: string, file: string, entry: Entry): void {
@@ -257,10 +288,61 @@ class EditGitignore implements fc.AsyncCommand<Model, Real> {
   toString = () => `gitignore(${JSON.stringify(this.content)})`;
 }
 
+/**
+ * `git update-index --[no-]skip-worktree` on a tracked file (a no-op on an untracked one). The
+ * file's later edits are hidden from `git status`, not from a checkpoint.
+ */
+class SkipWorktree implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly file: string,
+    readonly set: boolean,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    if (isTracked(r.dir, this.file))
+      git(r.dir, 'update-index', this.set ? '--skip-worktree' : '--no-skip-worktree', '--', this.file);
+    m.flags = flagsOf(r.dir);
+  }
+  toString = () => `skipWorktree(${this.file}, ${this.set})`;
+}
+
+/** `git update-index --[no-]assume-unchanged` on a tracked file (a no-op on an untracked one). */
+class AssumeUnchanged implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly file: string,
+    readonly set: boolean,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    if (isTracked(r.dir, this.file))
+      git(r.dir, 'update-index', this.set ? '--assume-unchanged' : '--no-assume-unchanged', '--', this.file);
+    m.flags = flagsOf(r.dir);
+  }
+  toString = () => `assumeUnchanged(${this.file}, ${this.set})`;
+}
+
+/**
+ * Removes savepoint's stat cache (`.git/savepoint/raw-index` and its state), as a fresh clone
+ * of the plan's database would find it: the next scan starts from a copy of the real index,
+ * flags included.
+ */
+class DropStatCache implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    for (const name of ['raw-index', 'raw-index.state'])
+      rmSync(path.join(r.dir, '.git', 'savepoint', name), { force: true });
+  }
+  toString = () => 'dropStatCache()';
+}
+
 class Stage implements fc.AsyncCommand<Model, Real> {
   constructor(readonly file: string) {}
+  // A flagged entry is not restaged: git refuses a skip-worktree path (without --sparse) and
+  // takes an assume-unchanged file as unchanged.
   check = (m: Readonly<Model>) =>
-    m.files.has(this.file) && !unsnapshotted(m.files as Files, m.tracked, this.file);
+    m.files.has(this.file) &&
+    !m.flags.has(this.file) &&
+    !unsnapshotted(m.files as Files, m.tracked, this.file);
   async run(m: Model, r: Real) {
     // -f: git refuses to add even a tracked file whose directory an ignore rule matches
     // (git 2.39: "The following paths are ignored"); check() never picks an untracked ignored one.
@@ -278,6 +360,8 @@ class Commit implements fc.AsyncCommand<Model, Real> {
     // add -A: every file not ignored, plus files already tracked; deleted files leave the index.
     const gitignore = gitignoreOf(m.files);
     m.tracked = new Set([...m.files.keys()].filter((f) => m.tracked.has(f) || !ignoredBy(gitignore, f)));
+    // add -A leaves flagged entries as they are (a skip-worktree one stays even when its file is gone).
+    if (m.flags.size > 0) m.tracked = new Set(git(r.dir, 'ls-files', '-z').split('\0').filter(Boolean));
   }
   toString = () => 'commit()';
 }
@@ -312,6 +396,7 @@ class TakeCheckpoint implements fc.AsyncCommand<Model, Real> {
     assertWorktree(m, r);
     expect(indexOf(r.dir)).toBe(index);
     expect(headOf(r.dir)).toBe(head);
+    expect(flagsOf(r.dir)).toEqual(m.flags);
     record(m, {
       checkpoint,
       files: snapshotOf(m.files, m.tracked),
@@ -333,6 +418,7 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
       tracked: new Set(m.tracked),
       index: indexOf(r.dir),
       head: headOf(r.dir),
+      stages: stagesOf(r.dir),
     };
     const report = await r.savepoint.rollbacks.rollback({
       planId: r.planId,
@@ -361,6 +447,22 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     assertWorktree(m, r);
     expect(indexOf(r.dir)).toBe(target.index);
     expect(headOf(r.dir)).toBe(target.head);
+    // Index flags: an entry the rollback left as it was keeps its flags, a rewritten one keeps
+    // skip-worktree (as `read-tree --reset` does) and loses assume-unchanged; none gains one.
+    const stagesAfter = stagesOf(r.dir);
+    const flagsAfter = flagsOf(r.dir);
+    for (const [file, tag] of flagsAfter) expect(m.flags.has(file), `${file} gained ${tag}`).toBe(true);
+    for (const [file, tag] of m.flags) {
+      if (!stagesAfter.has(file)) continue;
+      const expectedTag =
+        before.stages.get(file) === stagesAfter.get(file)
+          ? tag
+          : tag === 'S' || tag === 's'
+            ? 'S'
+            : undefined;
+      expect(flagsAfter.get(file), file).toBe(expectedTag);
+    }
+    m.flags = flagsAfter;
     // Ignored files in the way were moved aside, bytes intact.
     const inTheWay = ignoredNow.filter(([file]) => target.files.has(file)).map(([file]) => file);
     expect(report.movedAside.map((moved) => moved.path).sort()).toEqual(inTheWay.sort());
@@ -394,6 +496,12 @@ const commands = [
   fc.constantFrom('empty', 'dir/empty', 'dir/sub/empty').map((d) => new Mkdir(d)),
   fc.option(fc.constantFrom(...IGNORES), { nil: null }).map((c) => new EditGitignore(c)),
   pathArb.map((f) => new Stage(f)),
+  // Biased to a.txt, the file the template tracks: a flag needs a tracked entry.
+  fc.tuple(fc.oneof(fc.constant('a.txt'), pathArb), fc.boolean()).map(([f, set]) => new SkipWorktree(f, set)),
+  fc
+    .tuple(fc.oneof(fc.constant('a.txt'), pathArb), fc.boolean())
+    .map(([f, set]) => new AssumeUnchanged(f, set)),
+  fc.constant(new DropStatCache()),
   fc.constant(new Commit()),
   fc.constant(new TakeCheckpoint()),
   fc.nat(20).map((n) => new Rollback(n)),
@@ -435,6 +543,7 @@ describe('snapshot fidelity (model-based)', () => {
             const model: Model = {
               files,
               tracked,
+              flags: new Map(),
               checkpoints: [
                 {
                   checkpoint,
