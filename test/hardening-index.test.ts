@@ -4,6 +4,7 @@
  * git's own walk; a checkpoint must still hold the bytes on disk, a rollback must write them
  * back exactly, and the real index keeps its flags.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,7 @@ import { CheckpointObjectsMissingError } from '../src/checkpoint/errors.js';
 import { GitSandboxProvider } from '../src/git/sandbox.js';
 import { assertBuilt, finished, runCli, startCli } from './helpers/cli.js';
 import { snapshotTree } from './helpers/fs-snapshot.js';
-import { git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
+import { cleanGitEnv, git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
 import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
 
 /** `ls-files -v`: every entry with its tag (lowercase: assume-unchanged, `S`: skip-worktree). */
@@ -403,4 +404,21 @@ describe('a git command run by the user while a rollback runs', () => {
       error: { code: 'ROLLBACK_INCOMPLETE', details: { causeCode: 'HEAD_CHANGED' } },
     });
   }, 30_000);
+});
+
+describe('a kept stat cache that holds a skip-worktree entry (written by an older version)', () => {
+  it('is cleared before the walk: the checkpoint holds the bytes on disk', async () => {
+    const repo = makeRepo({ 'a.txt': 'committed\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    const rawIndex = path.join(repo, '.git', 'savepoint', 'raw-index');
+    execFileSync('git', ['update-index', '--skip-worktree', 'a.txt'], {
+      cwd: repo,
+      env: { ...cleanGitEnv(), GIT_INDEX_FILE: rawIndex },
+    });
+    writeFiles(repo, { 'a.txt': 'edited, hidden by the cache\n' });
+    const { checkpoint } = await sp.checkpoints.create(plan.planId);
+    expect(inTree(repo, checkpoint.treeSha, 'a.txt')).toBe('edited, hidden by the cache\n');
+    expect(flags(repo)).toBe('H a.txt');
+  });
 });

@@ -445,8 +445,11 @@ export class GitWorktree implements GitSandbox {
     options: ScanOptions,
   ): Promise<Filled> {
     // A copy of the real index carries its assume-unchanged and skip-worktree flags, which would
-    // hide those entries' files from the walk: cleared first, in the copy only.
-    const unflagged = origin === 'real' && (await this.clearEntryFlags(rawIndex));
+    // hide those entries' files from the walk: cleared first, in the copy only. A kept raw index
+    // gets no flag from savepoint's own calls (RAW_CONFIG), but one written by an older version
+    // may hold skip-worktree entries, which need index version 3 or 4: a header read tells.
+    const flagged = origin === 'real' || (origin === 'kept' && ((await indexVersion(rawIndex)) ?? 2) >= 3);
+    const unflagged = flagged && (await this.clearEntryFlags(rawIndex));
     // Read before the walk starts: on two cores the walk's two git processes leave this process
     // little CPU, and what is read here decides what runs beside the walk.
     const [state, rawTrailer, realTrailer, realVersion] = await Promise.all([
