@@ -69,3 +69,40 @@ Feature: index flags, sparse checkout and git commands run during a rollback nev
       | output        |
       | in human mode |
       | with --json   |
+
+  @leaves-damage
+  Scenario: the latest checkpoint's ref deleted, then git gc --prune=now: the others stay restorable
+    Given the agent writes "one\n" to "README.md"
+    And the agent takes a checkpoint "second"
+    When the ref of checkpoint "second" is deleted
+    And the user runs "git gc -q --prune=now"
+    And I run "savepoint checkpoint create --plan <plan> --json"
+    Then the run succeeds
+    And the JSON "deduplicated" is false
+    When I run "savepoint plan rollback <plan> <checkpoint:first> --yes --json"
+    Then the run succeeds
+    And the file "README.md" has the content "# demo\n"
+    When I run "savepoint plan rollback <plan> <checkpoint:second> --yes" with --json
+    Then it fails with exit code 9 and error code "CHECKPOINT_OBJECTS_MISSING"
+
+  Scenario: legacy (non-cone) sparse checkout: undo brings back new files inside and outside the patterns
+    Given the repository has these committed files:
+      | path      | content |
+      | in/a.txt  | a\n     |
+      | out/b.txt | b\n     |
+    And the user runs "git config core.sparseCheckout true"
+    And a file ".git/info/sparse-checkout" with the content "/in/\n/README.md\n"
+    And the user runs "git read-tree -m -u HEAD"
+    And the agent takes a checkpoint "sparse"
+    And the agent writes "new inside\n" to "in/new.txt"
+    And the agent writes "new outside\n" to "out/new.txt"
+    When I run "savepoint plan rollback <plan> <checkpoint:sparse> --yes"
+    Then the run succeeds
+    And "in/new.txt" does not exist
+    And "out/new.txt" does not exist
+    When I run "savepoint undo --yes"
+    Then the run succeeds
+    And the file "in/new.txt" has the content "new inside\n"
+    And the file "out/new.txt" has the content "new outside\n"
+    And "out/b.txt" does not exist
+    And the index tag of "out/b.txt" is "S"
