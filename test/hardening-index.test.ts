@@ -255,7 +255,7 @@ async function stopped(pid: number): Promise<void> {
 async function rollbackWith(
   repo: string,
   args: readonly string[],
-  at: 'rollback.after-safety' | 'rollback.after-worktree',
+  at: 'rollback.after-safety' | 'rollback.after-worktree' | 'rollback.after-head',
   during: () => void,
 ) {
   const child = startCli(repo, ['plan', 'rollback', ...args, '--yes'], {
@@ -383,6 +383,25 @@ describe('a git command run by the user while a rollback runs', () => {
       operations: { kind: string; state: string }[];
     };
     expect(ops.operations.find((op) => op.kind === 'rollback')?.state).toBe('incomplete');
+  }, 30_000);
+
+  it('git commit after HEAD was moved back: ROLLBACK_INCOMPLETE, not reported restored', async () => {
+    const { repo, plan, checkpoint } = await planBehindHead();
+    const run = await rollbackWith(
+      repo,
+      [plan.planId, checkpoint.checkpointId, '--json'],
+      'rollback.after-head',
+      () => {
+        git(repo, 'commit', '-q', '--allow-empty', '-m', 'during');
+      },
+    );
+    expect(run.status).toBe(1);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; details: object } };
+    expect(error).toMatchObject({ code: 'ROLLBACK_INCOMPLETE', details: { causeCode: 'HEAD_CHANGED' } });
+    expect(error.message).toContain(
+      `the rollback left it at refs/heads/main @ ${checkpoint.headSha?.slice(0, 12)}`,
+    );
+    expect(git(repo, 'rev-parse', 'HEAD^')).toBe(checkpoint.headSha);
   }, 30_000);
 
   it('git commit after the files were written (HEAD already at the target): ROLLBACK_INCOMPLETE, not reported restored', async () => {

@@ -77,18 +77,19 @@ function describeHead(head: HeadState): string {
  * the user's `git commit` or `git switch`, moved it after the rollback's scan (exit 4,
  * `HEAD_CHANGED`). Thrown before any file changes, when the rollback stops with nothing changed
  * but its safety checkpoint recorded (`stage: "before-write"`); after the files were written, it
- * is the cause of a {@link RollbackIncompleteError} (`stage: "before-head"`, `"after-head"`).
+ * is the cause of a {@link RollbackIncompleteError} (`stage: "before-head"`, `"after-head"`,
+ * `"after-index"`).
  */
 export class HeadChangedError extends SavepointError {
   constructor(
     expected: HeadState,
     found: HeadState,
-    stage: 'before-write' | 'before-head' | 'after-head',
+    stage: 'before-write' | 'before-head' | 'after-head' | 'after-index',
     options: SavepointErrorOptions = {},
   ) {
     const what =
-      stage === 'after-head'
-        ? `HEAD is ${describeHead(found)} after the rollback moved it to ${describeHead(expected)}`
+      stage === 'after-head' || stage === 'after-index'
+        ? `HEAD changed while the rollback ran: it is ${describeHead(found)}, the rollback left it at ${describeHead(expected)}`
         : `HEAD changed while the rollback ran: it was ${describeHead(expected)}, it is now ${describeHead(found)}`;
     super(
       'HEAD_CHANGED',

@@ -391,9 +391,10 @@ export class RollbackService {
   /**
    * The writing half: files aside, worktree paths, HEAD, index. Returns the files moved aside.
    *
-   * HEAD is read again before the first write, and before and after HEAD is moved: a branch
-   * switch or commit by another git command after the scan is `HEAD_CHANGED`, thrown as is
-   * before the first write, as the cause of `ROLLBACK_INCOMPLETE` after it.
+   * HEAD is read again before the first write, before and after HEAD is moved, and after the
+   * index step: a branch switch or commit by another git command after the scan is
+   * `HEAD_CHANGED`, thrown as is before the first write, as the cause of `ROLLBACK_INCOMPLETE`
+   * after it.
    *
    * `mayHaveWritten` is called as soon as a sandbox file, the index or HEAD may have changed:
    * before the first move aside, and once `read-tree -u -m` did not refuse. git's refusal
@@ -453,6 +454,17 @@ export class RollbackService {
     faultPoint('rollback.after-head');
     const rewritten = prepared.preview.paths.filter((c) => c.change !== 'deleted').map((c) => c.path);
     await this.resetIndexRetrying(plan, sandbox, target, label, rewritten, prepared.indexDelta);
+    if (head.action !== 'kept') {
+      // Last look: the report says where HEAD is, so it must still be there.
+      const expected = head.action === 'move' ? head.to : scan.head;
+      const found = await sandbox.head();
+      if (!sameHead(found, expected))
+        throw new RollbackIncompleteError(
+          plan.planId,
+          label,
+          new HeadChangedError(expected, found, 'after-index'),
+        );
+    }
     return movedAside;
   }
 
