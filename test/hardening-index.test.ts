@@ -5,7 +5,7 @@
  * back exactly, and the real index keeps its flags.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -425,8 +425,34 @@ describe('a git command run by the user while a rollback runs', () => {
   }, 30_000);
 });
 
-describe('a kept stat cache that holds a skip-worktree entry (written by an older version)', () => {
-  it('is cleared before the walk: the checkpoint holds the bytes on disk', async () => {
+describe('a kept stat cache that holds a flagged entry (written by an older version)', () => {
+  it('assume-unchanged, its state naming it without flagFree: cleared before the walk', async () => {
+    const repo = makeRepo({ 'a.txt': 'committed\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    const own = path.join(repo, '.git', 'savepoint');
+    const rawIndex = path.join(own, 'raw-index');
+    execFileSync('git', ['update-index', '--assume-unchanged', 'a.txt'], {
+      cwd: repo,
+      env: { ...cleanGitEnv(), GIT_INDEX_FILE: rawIndex },
+    });
+    // What an older version left: a state that describes this very file, with no flagFree.
+    const state = JSON.parse(readFileSync(path.join(own, 'raw-index.state'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(state.flagFree).toBe(true);
+    const bytes = readFileSync(rawIndex);
+    state.trailer = bytes.subarray(bytes.length - 20).toString('hex');
+    delete state.flagFree;
+    writeFileSync(path.join(own, 'raw-index.state'), `${JSON.stringify(state)}\n`);
+    writeFiles(repo, { 'a.txt': 'edited, hidden by the cache\n' });
+    const { checkpoint } = await sp.checkpoints.create(plan.planId);
+    expect(inTree(repo, checkpoint.treeSha, 'a.txt')).toBe('edited, hidden by the cache\n');
+    expect(flags(repo)).toBe('H a.txt');
+  });
+
+  it('skip-worktree: cleared before the walk, the checkpoint holds the bytes on disk', async () => {
     const repo = makeRepo({ 'a.txt': 'committed\n' });
     const sp = await openSavepoint(repo);
     const { plan } = await sp.plans.create({ sandbox: repo });

@@ -117,6 +117,8 @@ interface RawIndexState {
   membership?: Membership;
   /** The real index as the last scan saw it: its checksum and its tree. */
   real?: IndexTreeMemo;
+  /** The file holds no assume-unchanged or skip-worktree entry (written so since these are cleared). */
+  flagFree?: boolean;
 }
 
 /** Entries of the raw index the real index lacks, and the reverse, for one pair of trees. */
@@ -444,20 +446,24 @@ export class GitWorktree implements GitSandbox {
     origin: RawOrigin,
     options: ScanOptions,
   ): Promise<Filled> {
-    // A copy of the real index carries its assume-unchanged and skip-worktree flags, which would
-    // hide those entries' files from the walk: cleared first, in the copy only. A kept raw index
-    // gets no flag from savepoint's own calls (RAW_CONFIG), but one written by an older version
-    // may hold skip-worktree entries, which need index version 3 or 4: a header read tells.
-    const flagged = origin === 'real' || (origin === 'kept' && ((await indexVersion(rawIndex)) ?? 2) >= 3);
-    const unflagged = flagged && (await this.clearEntryFlags(rawIndex));
     // Read before the walk starts: on two cores the walk's two git processes leave this process
     // little CPU, and what is read here decides what runs beside the walk.
-    const [state, rawTrailer, realTrailer, realVersion] = await Promise.all([
+    const [loaded, keptTrailer, realTrailer, realVersion] = await Promise.all([
       this.loadRawState(),
       indexTrailer(rawIndex, this.hashBytes),
       indexed ? indexTrailer(indexCopy, this.hashBytes) : null,
       indexed ? indexVersion(indexCopy) : null,
     ]);
+    // A copy of the real index carries its assume-unchanged and skip-worktree flags, which would
+    // hide those entries' files from the walk: cleared first, in the copy only. A kept raw index
+    // is flag-free when its state says so (savepoint's own calls never set a flag, RAW_CONFIG);
+    // one an older version wrote may hold flags copied from the real index or set by a sparse
+    // `read-tree -u`.
+    const flagFree = origin === 'kept' && loaded?.flagFree === true && loaded.trailer === keptTrailer;
+    const unflagged = origin !== 'empty' && !flagFree && (await this.clearEntryFlags(rawIndex));
+    const [state, rawTrailer] = unflagged
+      ? await Promise.all([this.loadRawState(), indexTrailer(rawIndex, this.hashBytes)])
+      : [loaded, keptTrailer];
     // The walk reads only the raw index and the worktree: it runs while the trees are compared.
     const walk = Promise.all([
       this.raw(['ls-files', '-z', '-o', '--exclude-standard'], { indexFile: rawIndex }),
@@ -812,7 +818,8 @@ export class GitWorktree implements GitSandbox {
           parsed.real && typeof parsed.real.trailer === 'string' && typeof parsed.real.tree === 'string'
             ? { real: { trailer: parsed.real.trailer, tree: parsed.real.tree } }
             : {};
-        return { trailer: parsed.trailer, tree: parsed.tree, ...membership, ...real };
+        const flagFree = parsed.flagFree === true ? { flagFree: true } : {};
+        return { trailer: parsed.trailer, tree: parsed.tree, ...membership, ...real, ...flagFree };
       }
     } catch {
       // A damaged state is no state.
@@ -835,11 +842,13 @@ export class GitWorktree implements GitSandbox {
       await rm(this.rawStateFile, { force: true });
       return;
     }
+    // Every raw index a scan leaves is flag-free: seeds are cleared, savepoint sets no flag.
     const state: RawIndexState = {
       trailer,
       tree,
       ...(membership ? { membership } : {}),
       ...(real ? { real } : {}),
+      flagFree: true,
     };
     const text = `${JSON.stringify(state)}\n`;
     if ((await readFile(this.rawStateFile, 'utf8').catch(() => null)) === text) return;
