@@ -17,6 +17,7 @@ import {
   realpath,
   rename,
   rm,
+  rmdir,
   stat,
   utimes,
   writeFile,
@@ -24,8 +25,10 @@ import {
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
+import { unsafeTreePathReason } from '../checkpoint/tree-paths.js';
 import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
+  AsideReturn,
   DiffStatEntry,
   EntryChange,
   GitSandbox,
@@ -35,6 +38,7 @@ import type {
   MovedAside,
   PatchApplication,
   RefEntry,
+  ReturnedFromAside,
   SandboxProvider,
   ScanOptions,
   SkippedPath,
@@ -74,6 +78,44 @@ class GitScan implements SnapshotScan {
     this.released = true;
     await this.release();
   }
+}
+
+/**
+ * True when every leading component of `rel` (a `/`-separated path under `root`) is a real
+ * directory, not a symbolic link or a file, so that a path operation on `root/rel` acts on
+ * an entry inside `root` and follows no link. A missing component counts as not real.
+ */
+async function leadingDirectoriesReal(root: string, rel: string): Promise<boolean> {
+  for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) {
+    const info = await lstat(path.join(root, rel.slice(0, at))).catch(() => undefined);
+    if (!info?.isDirectory()) return false;
+  }
+  return true;
+}
+
+/**
+ * Creates the missing leading directories of `rel` under `root` one component at a time
+ * (`mkdir -p` would follow a symbolic link among them). False, creating nothing more, when a
+ * component exists and is not a real directory.
+ */
+async function makeLeadingDirectories(root: string, rel: string): Promise<boolean> {
+  for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) {
+    const dir = path.join(root, rel.slice(0, at));
+    const info = await lstat(dir).catch(() => undefined);
+    if (info?.isDirectory()) continue;
+    if (info) return false;
+    await mkdir(dir);
+  }
+  return true;
+}
+
+/** Renames `from` to `to` (a file, symlink or directory); across file systems, copies then removes. */
+async function moveEntry(from: string, to: string): Promise<void> {
+  await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error;
+    await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    await rm(from, { recursive: true, force: true });
+  });
 }
 
 /** Size of a file in bytes, or undefined when it is not a regular file. */
@@ -502,8 +544,11 @@ export class GitWorktree implements GitSandbox {
     const untracked = others.stdout.split('\0').filter(Boolean);
     const modified = changed.stdout.split('\0').filter(Boolean);
     const submodules = await this.submodulePaths();
+    // A remembered path beyond a symbolic link is gone (diff-files lists it): never looked at
+    // through the link, which may lead out of the sandbox (its `.git`, its size).
+    const rawHidden = await Promise.all(untrackedInRaw.map(beyondSymlink));
     const excluded = await this.findSkipped(
-      [...untracked, ...untrackedInRaw],
+      [...untracked, ...untrackedInRaw.filter((_, at) => !rawHidden[at])],
       options.untrackedSizeCap,
       submodules,
     );
@@ -991,7 +1036,12 @@ export class GitWorktree implements GitSandbox {
     const found = new Set<string>();
     for (const match of text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)) {
       const dir = match[1];
-      if (dir && (await lstat(path.join(this.path, dir)).catch(() => undefined))) found.add(dir);
+      if (
+        dir &&
+        (await leadingDirectoriesReal(this.path, dir)) &&
+        (await lstat(path.join(this.path, dir)).catch(() => undefined))
+      )
+        found.add(dir);
     }
     return found;
   }
@@ -1419,7 +1469,7 @@ export class GitWorktree implements GitSandbox {
       }
       return found;
     };
-    for (const { path: file, change } of changes) {
+    added: for (const { path: file, change } of changes) {
       if (change !== 'added') continue;
       const parts = file.split('/');
       for (let depth = 1; depth < parts.length; depth++) {
@@ -1432,8 +1482,11 @@ export class GitWorktree implements GitSandbox {
           inTheWay.add(dir);
           break;
         }
+        // A file or symbolic link where a directory must go: git replaces it when the current
+        // tree holds it, else it is in the way. Nothing below it is looked at: an lstat of
+        // `dir/x` would follow a link `dir`, perhaps to a directory outside the sandbox.
         if (!held.has(dir)) inTheWay.add(dir);
-        break;
+        continue added;
       }
       const info = await at(file);
       if (!info) continue;
@@ -1528,17 +1581,69 @@ export class GitWorktree implements GitSandbox {
   async moveAside(paths: readonly string[], label: string): Promise<MovedAside[]> {
     const moved: MovedAside[] = [];
     for (const file of paths) {
+      // Re-checked right before the move: a leading directory that became a symbolic link since
+      // the scan would make the rename take a file from wherever the link points.
+      if (!(await leadingDirectoriesReal(this.path, file))) throw new PathInTheWayError([file], 'changed');
       const from = path.join(this.path, file);
-      const to = path.join(this.ownDir, 'aside', label, file);
+      const to = path.join(this.asideDir(label), file);
       await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
-      await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EXDEV') throw error;
-        await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-        await rm(from, { recursive: true, force: true });
-      });
+      await moveEntry(from, to);
       moved.push({ path: file, movedTo: to });
     }
     return moved;
+  }
+
+  /** Where {@link moveAside} puts the files of `label`. */
+  private asideDir(label: string): string {
+    return path.join(this.ownDir, 'aside', label);
+  }
+
+  async asideEntries(label: string): Promise<MovedAside[]> {
+    const root = this.asideDir(label);
+    const found: MovedAside[] = [];
+    // withFileTypes reports a symbolic link as a link: it is an entry, never followed.
+    const walk = async (rel: string): Promise<void> => {
+      const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) await walk(child);
+        else found.push({ path: child, movedTo: path.join(root, child) });
+      }
+    };
+    await walk('');
+    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async returnAside(label: string, entries: readonly MovedAside[]): Promise<AsideReturn> {
+    const returned: ReturnedFromAside[] = [];
+    const left: MovedAside[] = [];
+    for (const entry of entries) {
+      const to = path.join(this.path, entry.path);
+      const free =
+        unsafeTreePathReason(entry.path) === null &&
+        (await makeLeadingDirectories(this.path, entry.path)) &&
+        !(await lstat(to).catch(() => undefined));
+      if (!free) {
+        left.push(entry);
+        continue;
+      }
+      await moveEntry(entry.movedTo, to);
+      returned.push({ path: entry.path, movedFrom: entry.movedTo });
+    }
+    // Directories the returns emptied go; the label's directory too once nothing is left in it.
+    const root = this.asideDir(label);
+    for (const { movedFrom } of returned) {
+      for (let dir = path.dirname(movedFrom); dir.startsWith(root); dir = path.dirname(dir)) {
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      }
+    }
+    return { returned, left };
   }
 
   /**

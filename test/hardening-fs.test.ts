@@ -1,0 +1,223 @@
+/**
+ * Adversarial file-system states (issues 12 and 16), with real git and real files: a
+ * directory of the checkpoint that is now a symbolic link to a directory outside the sandbox
+ * (nothing is read, moved or written through it), files a `--force` rollback moved aside
+ * (undo and `recover --abort` put them back).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RecoverReport } from '../src/ledger/recovery-service.js';
+import { assertBuilt, cliJson, runCli } from './helpers/cli.js';
+import { headOf, snapshotTree, stagedEntries } from './helpers/fs-snapshot.js';
+import { git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { openSavepoint, yes } from './helpers/savepoint.js';
+
+function sandboxState(repo: string) {
+  return { tree: snapshotTree(repo), staged: stagedEntries(repo), head: headOf(repo) };
+}
+
+/** A directory outside the sandbox with files (and, when `repo`, a `.git` of its own). */
+function outsideDir(repo = false): string {
+  const dir = tempDir('savepoint-outside-');
+  writeFiles(dir, { 'a.txt': 'OUTSIDE a\n', 'c.txt': 'OUTSIDE c\n', 'sub/d.txt': 'OUTSIDE d\n' });
+  if (repo) git(dir, 'init', '-q');
+  return dir;
+}
+
+/** Checkpoint #1 has directory `d` (tracked files, an untracked one, an ignored one); then `d` becomes a link to `outside`. */
+async function linkedAway(outside: string) {
+  const repo = makeRepo({ 'd/a.txt': 'a\n', 'd/b.txt': 'b\n', 'top.txt': 't\n', '.gitignore': '*.log\n' });
+  writeFiles(repo, { 'd/new.txt': 'untracked\n', 'd/x.log': 'ignored\n' });
+  const sp = await openSavepoint(repo);
+  const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+  const atCheckpoint = snapshotTree(repo);
+  rmSync(path.join(repo, 'd'), { recursive: true });
+  symlinkSync(outside, path.join(repo, 'd'));
+  return { repo, sp, plan, checkpoint, atCheckpoint };
+}
+
+describe('a directory of the checkpoint that is now a symlink to a directory outside the sandbox', () => {
+  for (const force of [false, true]) {
+    it(`rollback${force ? ' --force' : ''} replaces the link by the directory; nothing outside is read, moved or written; undo brings the link back`, async () => {
+      const outside = outsideDir();
+      const outsideBefore = snapshotTree(outside);
+      const { repo, sp, plan, checkpoint, atCheckpoint } = await linkedAway(outside);
+      const linked = snapshotTree(repo);
+
+      const preview = await sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        dryRun: true,
+        confirm: yes,
+      });
+      expect(preview.inTheWay).toEqual([]);
+
+      const report = await sp.rollbacks.rollback({
+        planId: plan.planId,
+        checkpointId: checkpoint.checkpointId,
+        force,
+        confirm: yes,
+      });
+      expect(report.movedAside).toEqual([]);
+      expect(report.paths).toEqual([
+        { path: 'd', change: 'deleted' },
+        { path: 'd/a.txt', change: 'added' },
+        { path: 'd/b.txt', change: 'added' },
+        { path: 'd/new.txt', change: 'added' },
+      ]);
+      expect(snapshotTree(outside)).toEqual(outsideBefore);
+      const { 'd/x.log': _ignored, ...restorable } = atCheckpoint;
+      expect(snapshotTree(repo)).toEqual(restorable);
+      expect(existsSync(path.join(repo, '.git', 'savepoint', 'aside'))).toBe(false);
+
+      const undo = await sp.undo({ planId: plan.planId, confirm: yes, force });
+      expect(undo.movedAside).toEqual([]);
+      expect(snapshotTree(repo)).toEqual(linked);
+      expect(snapshotTree(outside)).toEqual(outsideBefore);
+    });
+  }
+
+  it('the scan records the link as a link, never looking through it (an outside repository is no nested repository)', async () => {
+    const outside = outsideDir(true);
+    const { repo, sp, plan } = await linkedAway(outside);
+    const { checkpoint, skippedPaths } = await sp.checkpoints.create(plan.planId);
+    expect(skippedPaths).toEqual([]);
+    expect(git(repo, 'ls-tree', checkpoint.treeSha, 'd')).toMatch(/^120000 blob [0-9a-f]+\td$/);
+    expect(git(repo, 'cat-file', '-p', `${checkpoint.treeSha}:d`)).toBe(outside);
+    expect(git(repo, 'ls-tree', '-r', '--name-only', checkpoint.treeSha)).not.toMatch(/^d\//m);
+  });
+
+  it('a leading directory of an in-the-way path that is a link is never followed by --force', async () => {
+    // The checkpoint has `e/f/g.txt`; now `e` is a link to a directory outside holding `f/g.txt`.
+    const repo = makeRepo({ 'e/f/g.txt': 'g\n', 'top.txt': 't\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    const outside = tempDir('savepoint-outside-');
+    writeFiles(outside, { 'f/g.txt': 'OUTSIDE g\n' });
+    const outsideBefore = snapshotTree(outside);
+    rmSync(path.join(repo, 'e'), { recursive: true });
+    symlinkSync(outside, path.join(repo, 'e'));
+    git(repo, 'add', '-A');
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      force: true,
+      confirm: yes,
+    });
+    expect(report.movedAside).toEqual([]);
+    expect(readFileSync(path.join(repo, 'e/f/g.txt'), 'utf8')).toBe('g\n');
+    expect(snapshotTree(outside)).toEqual(outsideBefore);
+  });
+});
+
+/** An ignored file stands where checkpoint #1 has a file: `--force` moves it aside. */
+async function ignoredInTheWay() {
+  const repo = makeRepo({ 'keep.txt': 'k\n' });
+  writeFiles(repo, { 'build/out.bin': 'checkpoint content\n' });
+  const sp = await openSavepoint(repo);
+  const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+  rmSync(path.join(repo, 'build'), { recursive: true });
+  writeFiles(repo, { '.gitignore': 'build/\n', 'build/out.bin': 'ignored, precious\n', 'later.txt': 'l\n' });
+  await sp.checkpoints.create(plan.planId);
+  return { repo, sp, plan, checkpoint, before: sandboxState(repo) };
+}
+
+describe('files a --force rollback moved aside', () => {
+  it('undo says where they are and puts them back; the aside directory goes', async () => {
+    const { repo, sp, plan, checkpoint, before } = await ignoredInTheWay();
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      force: true,
+      confirm: yes,
+    });
+    const aside = path.join(repo, '.git', 'savepoint', 'aside', report.safetyCheckpointId ?? '');
+    expect(report.movedAside).toEqual([
+      { path: 'build/out.bin', movedTo: path.join(aside, 'build/out.bin') },
+    ]);
+    expect(readFileSync(path.join(repo, 'build/out.bin'), 'utf8')).toBe('checkpoint content\n');
+
+    const preview = await sp.undo({ planId: plan.planId, confirm: yes, dryRun: true });
+    expect(preview.aside).toEqual(report.movedAside);
+    expect(preview.returnedFromAside).toEqual([]);
+
+    const undo = await sp.undo({ planId: plan.planId, confirm: yes });
+    expect(undo.aside).toEqual(report.movedAside);
+    expect(undo.returnedFromAside).toEqual([
+      { path: 'build/out.bin', movedFrom: path.join(aside, 'build/out.bin') },
+    ]);
+    expect(undo.leftAside).toEqual([]);
+    expect(sandboxState(repo)).toEqual(before);
+    expect(existsSync(aside)).toBe(false);
+
+    // The undo is itself undoable: the checkpoint's file comes back, the ignored one goes aside again.
+    const again = await sp.undo({ planId: plan.planId, confirm: yes, force: true });
+    expect(again.movedAside.map((m) => m.path)).toEqual(['build/out.bin']);
+    expect(readFileSync(path.join(repo, 'build/out.bin'), 'utf8')).toBe('checkpoint content\n');
+  });
+
+  it('a path taken by a file no snapshot holds keeps the file aside, reported in leftAside', async () => {
+    const { repo, sp, plan, checkpoint } = await ignoredInTheWay();
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      force: true,
+      confirm: yes,
+    });
+    const [moved] = report.movedAside;
+    // The file standing there now is ignored again, so no snapshot holds it: it is not replaced.
+    writeFiles(repo, { '.gitignore': 'build/\n', 'build/out.bin': 'made after the rollback\n' });
+    const undo = await sp.undo({ planId: plan.planId, confirm: yes });
+    expect(undo.returnedFromAside).toEqual([]);
+    expect(undo.leftAside).toEqual([moved]);
+    expect(readFileSync(moved?.movedTo ?? '', 'utf8')).toBe('ignored, precious\n');
+    expect(readFileSync(path.join(repo, 'build/out.bin'), 'utf8')).toBe('made after the rollback\n');
+  });
+
+  it('a file the target tracks although ignored now is replaced by the aside one (it is in the undo safety checkpoint)', async () => {
+    // checkpoint #1 tracks build/out.bin (force-added); later it is untracked and ignored.
+    const repo = makeRepo({ 'keep.txt': 'k\n', '.gitignore': 'build/\n' });
+    writeFiles(repo, { 'build/out.bin': 'tracked content\n' });
+    git(repo, 'add', '-f', 'build/out.bin');
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    git(repo, 'rm', '-q', '--cached', 'build/out.bin');
+    writeFiles(repo, { 'build/out.bin': 'ignored, precious\n' });
+    const before = sandboxState(repo);
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      force: true,
+      confirm: yes,
+    });
+    expect(report.movedAside.map((m) => m.path)).toEqual(['build/out.bin']);
+    const undo = await sp.undo({ planId: plan.planId, confirm: yes });
+    expect(undo.preserved).toEqual([]);
+    expect(undo.returnedFromAside.map((m) => m.path)).toEqual(['build/out.bin']);
+    expect(sandboxState(repo)).toEqual(before);
+  });
+});
+
+describe('recover --abort of an interrupted --force rollback', () => {
+  beforeAll(assertBuilt);
+
+  for (const point of ['rollback.after-worktree', 'rollback.after-head', 'rollback.before-outcome']) {
+    it(`killed at ${point}: the moved-aside files go back`, async () => {
+      const { repo, plan, checkpoint, before } = await ignoredInTheWay();
+      const killed = await runCli(
+        repo,
+        ['plan', 'rollback', plan.planId, checkpoint.checkpointId, '--yes', '--force'],
+        {
+          SAVEPOINT_FAULT: point,
+        },
+      );
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const recovered = await cliJson<RecoverReport>(repo, ['recover', '--abort']);
+      expect(recovered.operations.map((op) => op.endState)).toEqual(['pre']);
+      expect(sandboxState(repo)).toEqual(before);
+      const asideRoot = path.join(repo, '.git', 'savepoint', 'aside');
+      expect(existsSync(asideRoot) ? readdirSync(asideRoot) : []).toEqual([]);
+    });
+  }
+});
