@@ -221,3 +221,44 @@ describe('recover --abort of an interrupted --force rollback', () => {
     });
   }
 });
+
+describe('core.ignoreCase=true on a case-sensitive file system', () => {
+  async function caseRepo() {
+    const repo = makeRepo({ README: 'original\n', 'src/Main.txt': 'main\n', '.gitignore': '*.LOG\n' });
+    git(repo, 'config', 'core.ignoreCase', 'true');
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    return { repo, sp, plan, first: checkpoint, initial: sandboxState(repo) };
+  }
+
+  it('a rename README → readme plus an edit is captured byte for byte; rollbacks go both ways', async () => {
+    const { repo, sp, plan, first, initial } = await caseRepo();
+    rmSync(path.join(repo, 'README'));
+    rmSync(path.join(repo, 'src/Main.txt'));
+    writeFiles(repo, { readme: 'renamed and edited\n', 'src/main.txt': 'lower\n' });
+    const renamed = sandboxState(repo);
+    const { checkpoint: second } = await sp.checkpoints.create(plan.planId);
+    expect(git(repo, 'ls-tree', '-r', '--name-only', second.treeSha).split('\n')).toEqual([
+      '.gitignore',
+      'readme',
+      'src/main.txt',
+    ]);
+    expect(git(repo, 'cat-file', '-p', `${second.treeSha}:readme`)).toBe('renamed and edited');
+
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: first.checkpointId, confirm: yes });
+    expect(sandboxState(repo)).toEqual(initial);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: second.checkpointId, confirm: yes });
+    expect(snapshotTree(repo)).toEqual(renamed.tree);
+  });
+
+  it('ignore rules still match as the repository says (case-insensitively): such a file is left alone', async () => {
+    const { repo, sp, plan, first } = await caseRepo();
+    writeFiles(repo, { 'debug.log': 'ignored by *.LOG\n', 'new.txt': 'n\n' });
+    expect(git(repo, 'status', '--porcelain')).toBe('?? new.txt');
+    const { checkpoint } = await sp.checkpoints.create(plan.planId);
+    expect(git(repo, 'ls-tree', '-r', '--name-only', checkpoint.treeSha)).not.toMatch(/debug\.log/);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: first.checkpointId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'debug.log'), 'utf8')).toBe('ignored by *.LOG\n');
+    expect(existsSync(path.join(repo, 'new.txt'))).toBe(false);
+  });
+});

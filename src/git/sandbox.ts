@@ -265,6 +265,7 @@ interface WorktreeLayout {
 export class GitWorktree implements GitSandbox {
   private rawView: Promise<string> | undefined;
   private filtersOff: Promise<string[]> | undefined;
+  private caseExact: Promise<boolean> | undefined;
 
   constructor(
     readonly path: string,
@@ -294,24 +295,64 @@ export class GitWorktree implements GitSandbox {
    */
   private async raw(
     args: readonly string[],
-    options: Omit<GitRunOptions, 'cwd' | 'env'> & { workTree?: string } = {},
+    options: Omit<GitRunOptions, 'cwd' | 'env'> & { workTree?: string; ignoreRules?: boolean } = {},
   ) {
     this.rawView ??= ensureRawView({
       gitDir: this.layout.gitDir,
       commonDir: this.commonDir,
       objectFormat: this.layout.objectFormat,
     });
-    const { workTree = this.path, config = [], ...rest } = options;
+    const { workTree = this.path, config = [], ignoreRules = false, ...rest } = options;
+    // Names are compared as the file system compares them (see caseSensitive); a call that only
+    // evaluates ignore rules keeps the repository's core.ignoreCase, which is how they match.
+    const exact = !ignoreRules && (await this.caseSensitive());
     return runGit(args, {
       ...rest,
       cwd: workTree,
-      config: [...RAW_CONFIG, ...config],
+      config: [...RAW_CONFIG, ...(exact ? ['core.ignoreCase=false'] : []), ...config],
       env: {
         GIT_DIR: await this.rawView,
         GIT_WORK_TREE: workTree,
         GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
       },
     });
+  }
+
+  /**
+   * True when the sandbox's file system tells names apart by case: `<sandbox>/.GIT` is not the
+   * sandbox's `.git` entry (every worktree has one; nothing is created to find out). There the
+   * raw view runs with `core.ignoreCase=false` whatever the repository says: with
+   * `core.ignoreCase=true` git matches an untracked `readme` to the index entry `README`, so
+   * `ls-files -o` does not list it while `diff-files` reports `README` deleted, and a rename
+   * README → readme would leave the new file out of the snapshot. Once per sandbox, two lstats.
+   */
+  private caseSensitive(): Promise<boolean> {
+    this.caseExact ??= Promise.all([
+      lstat(path.join(this.path, '.git')),
+      lstat(path.join(this.path, '.GIT')).catch(() => undefined),
+    ]).then(
+      ([lower, upper]) => !upper || upper.ino !== lower.ino || upper.dev !== lower.dev,
+      () => false,
+    );
+    return this.caseExact;
+  }
+
+  /**
+   * Of `untracked` (listed by a walk that matched ignore rules case-sensitively), those the
+   * repository's own rules ignore when it says `core.ignoreCase=true`: left out of the snapshot,
+   * as `git status` leaves them out. `ignoreCase` is the pending `git config` answer.
+   */
+  private async ignoredByCase(
+    untracked: readonly string[],
+    ignoreCase: Promise<string | null>,
+  ): Promise<Set<string>> {
+    if (untracked.length === 0 || (await ignoreCase) !== 'true') return new Set();
+    // check-ignore refuses pathspec magic (a leading `:`): such a name stays in the snapshot.
+    const asked = untracked.filter((file) => !file.endsWith('/') && !file.startsWith(':'));
+    if (asked.length === 0) return new Set();
+    const answer = await this.checkIgnore(asked);
+    if ('refused' in answer) throw this.refusedCheckIgnore(answer.refused);
+    return new Set(answer.ignored);
   }
 
   /**
@@ -495,6 +536,13 @@ export class GitWorktree implements GitSandbox {
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
+    // Asked beside the walk, only where the file system tells case apart (see caseSensitive).
+    const ignoreCase: Promise<string | null> = (await this.caseSensitive())
+      ? this.git(['config', '--bool', '--get', 'core.ignoreCase'], { allowExit: [1] }).then(
+          ({ stdout }) => stdout.trim() || null,
+        )
+      : Promise.resolve(null);
+    ignoreCase.catch(() => undefined);
     const known = options.knownTrees ?? new Set<string>();
     // An index's tree is a function of its bytes: the same checksum as last time gives the same
     // tree, which is reused when a ref is known to keep it (else it may have been pruned since).
@@ -541,7 +589,9 @@ export class GitWorktree implements GitSandbox {
     const ignoring = this.ignoredNow(rawIndex, untrackedInRaw, beyondSymlink);
     ignoring.catch(() => undefined);
     const [others, changed] = await walk;
-    const untracked = others.stdout.split('\0').filter(Boolean);
+    const listed = others.stdout.split('\0').filter(Boolean);
+    const ignoredByCase = await this.ignoredByCase(listed, ignoreCase);
+    const untracked = ignoredByCase.size > 0 ? listed.filter((file) => !ignoredByCase.has(file)) : listed;
     const modified = changed.stdout.split('\0').filter(Boolean);
     const submodules = await this.submodulePaths();
     // A remembered path beyond a symbolic link is gone (diff-files lists it): never looked at
@@ -911,6 +961,7 @@ export class GitWorktree implements GitSandbox {
   ): Promise<{ ignored: string[] } | { refused: string }> {
     const answer = await this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
       workTree,
+      ignoreRules: true,
       indexFile: path.join(this.ownDir, 'tmp', 'no-index'),
       input: paths.map((file) => `${file}\0`).join(''),
       allowExit: [1, 128],
@@ -967,7 +1018,9 @@ export class GitWorktree implements GitSandbox {
         ...chunk.map((file) => `:(literal)${file}`),
       ];
       const { stdout } =
-        view === 'raw' ? await this.raw(args, { indexFile }) : await this.git(args, { indexFile });
+        view === 'raw'
+          ? await this.raw(args, { indexFile, ignoreRules: true })
+          : await this.git(args, { indexFile });
       found.push(...stdout.split('\0').filter(Boolean));
     }
     return found;
