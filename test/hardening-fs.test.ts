@@ -4,14 +4,15 @@
  * (nothing is read, moved or written through it), files a `--force` rollback moved aside
  * (undo and `recover --abort` put them back).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PathNotUtf8Error } from '../src/checkpoint/errors.js';
 import type { RecoverReport } from '../src/ledger/recovery-service.js';
 import { assertBuilt, cliJson, runCli } from './helpers/cli.js';
-import { headOf, snapshotTree, stagedEntries } from './helpers/fs-snapshot.js';
+import { headOf, refs, snapshotTree, stagedEntries } from './helpers/fs-snapshot.js';
 import { git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
-import { openSavepoint, yes } from './helpers/savepoint.js';
+import { expectError, openSavepoint, yes } from './helpers/savepoint.js';
 
 function sandboxState(repo: string) {
   return { tree: snapshotTree(repo), staged: stagedEntries(repo), head: headOf(repo) };
@@ -260,5 +261,66 @@ describe('core.ignoreCase=true on a case-sensitive file system', () => {
     await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: first.checkpointId, confirm: yes });
     expect(readFileSync(path.join(repo, 'debug.log'), 'utf8')).toBe('ignored by *.LOG\n');
     expect(existsSync(path.join(repo, 'new.txt'))).toBe(false);
+  });
+});
+
+/** Top-level files of `dir` as [name bytes, content bytes] in hex: names need not be UTF-8. */
+function byteListing(dir: string): string[][] {
+  return readdirSync(dir, { encoding: 'buffer' })
+    .filter((name) => name.toString('latin1') !== '.git')
+    .map((name) => [
+      name.toString('hex'),
+      readFileSync(Buffer.concat([Buffer.from(`${dir}/`), name])).toString('hex'),
+    ])
+    .sort();
+}
+
+describe('file names that are not valid UTF-8', () => {
+  /** `café.txt` with é as the single Latin-1 byte 0xE9: not UTF-8. */
+  const latin1 = Buffer.from('caf\xe9.txt', 'latin1');
+
+  it('an untracked one: checkpoint create refuses with PATH_NOT_UTF8 (4) and records nothing', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    writeFileSync(Buffer.concat([Buffer.from(`${repo}/`), latin1]), 'latin-1 name\n');
+    const refsBefore = refs(repo, 'refs/savepoint/');
+    const error = await expectError(sp.checkpoints.create(plan.planId), PathNotUtf8Error, 'PATH_NOT_UTF8', 4);
+    expect(error.details).toEqual({ sandboxPath: repo, paths: ['caf\uFFFD.txt'] });
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+    expect(refs(repo, 'refs/savepoint/')).toEqual(refsBefore);
+  });
+
+  it('rollback refuses before any change: no safety checkpoint, the worktree as it was', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'a.txt': 'changed\n' });
+    writeFileSync(Buffer.concat([Buffer.from(`${repo}/`), latin1]), 'latin-1 name\n');
+    const before = { files: byteListing(repo), staged: stagedEntries(repo), head: headOf(repo) };
+    await expectError(
+      sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes }),
+      PathNotUtf8Error,
+      'PATH_NOT_UTF8',
+      4,
+    );
+    expect({ files: byteListing(repo), staged: stagedEntries(repo), head: headOf(repo) }).toEqual(before);
+    expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
+  });
+
+  it('a tracked one git carries unchanged is kept exactly through checkpoints and rollbacks of other files', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const name = Buffer.concat([Buffer.from(`${repo}/`), latin1]);
+    writeFileSync(name, 'latin-1 name\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'latin-1');
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'a.txt': 'changed\n' });
+    await sp.checkpoints.create(plan.planId);
+    await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes });
+    expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('a\n');
+    expect(readFileSync(name, 'utf8')).toBe('latin-1 name\n');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 });

@@ -24,7 +24,7 @@ import {
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
+import { PathInTheWayError, PathNotUtf8Error, UnmergedIndexError } from '../checkpoint/errors.js';
 import { unsafeTreePathReason } from '../checkpoint/tree-paths.js';
 import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
@@ -338,6 +338,21 @@ export class GitWorktree implements GitSandbox {
   }
 
   /**
+   * Throws PATH_NOT_UTF8 when NUL-separated git output holds a name that is not valid UTF-8:
+   * decoding turned its bytes into U+FFFD (runner.ts reads stdout as UTF-8), so the name
+   * could not be given back to git or the file system exactly. A name that really holds U+FFFD
+   * is refused as well.
+   *
+   * @throws {PathNotUtf8Error} `PATH_NOT_UTF8` (4)
+   */
+  private refuseNonUtf8(...outputs: string[]): void {
+    const names = outputs.flatMap((output) =>
+      output.includes('\uFFFD') ? output.split('\0').filter((field) => field.includes('\uFFFD')) : [],
+    );
+    if (names.length > 0) throw new PathNotUtf8Error(this.path, [...new Set(names)].sort());
+  }
+
+  /**
    * Of `untracked` (listed by a walk that matched ignore rules case-sensitively), those the
    * repository's own rules ignore when it says `core.ignoreCase=true`: left out of the snapshot,
    * as `git status` leaves them out. `ignoreCase` is the pending `git config` answer.
@@ -478,7 +493,8 @@ export class GitWorktree implements GitSandbox {
         fill = this.fillRaw(rawIndex, indexCopy, indexed, origin, options);
         await fill;
       } catch (error) {
-        if (origin !== 'kept' || error instanceof UnmergedIndexError) throw error;
+        if (origin !== 'kept' || error instanceof UnmergedIndexError || error instanceof PathNotUtf8Error)
+          throw error;
         // A stale or damaged stat cache is only a cache: start over from nothing.
         await rm(rawIndex, { force: true });
         fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
@@ -589,6 +605,7 @@ export class GitWorktree implements GitSandbox {
     const ignoring = this.ignoredNow(rawIndex, untrackedInRaw, beyondSymlink);
     ignoring.catch(() => undefined);
     const [others, changed] = await walk;
+    this.refuseNonUtf8(others.stdout, changed.stdout);
     const listed = others.stdout.split('\0').filter(Boolean);
     const ignoredByCase = await this.ignoredByCase(listed, ignoreCase);
     const untracked = ignoredByCase.size > 0 ? listed.filter((file) => !ignoredByCase.has(file)) : listed;
@@ -1369,6 +1386,7 @@ export class GitWorktree implements GitSandbox {
         )
         .join(''),
     });
+    this.refuseNonUtf8(stdout);
     let group = -1;
     let at = 0;
     while (at < stdout.length) {
