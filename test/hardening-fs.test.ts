@@ -216,6 +216,7 @@ describe('recover --abort of an interrupted --force rollback', () => {
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       const recovered = await cliJson<RecoverReport>(repo, ['recover', '--abort']);
       expect(recovered.operations.map((op) => op.endState)).toEqual(['pre']);
+      expect(recovered.operations[0]?.summary).toMatch(/; put back build\/out\.bin from .*\/aside\//);
       expect(sandboxState(repo)).toEqual(before);
       const asideRoot = path.join(repo, '.git', 'savepoint', 'aside');
       expect(existsSync(asideRoot) ? readdirSync(asideRoot) : []).toEqual([]);
