@@ -309,6 +309,17 @@ describe('file names that are not valid UTF-8', () => {
     expect(sp.checkpoints.list(plan.planId)).toHaveLength(1);
   });
 
+  it('a tracked one that the first scan must re-hash (line-ending conversion configured) is refused, not lost', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    writeFileSync(Buffer.concat([Buffer.from(`${repo}/`), latin1]), 'latin-1 name\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'latin-1');
+    git(repo, 'config', 'core.autocrlf', 'true');
+    const sp = await openSavepoint(repo);
+    await expectError(sp.plans.create({ sandbox: repo }), PathNotUtf8Error, 'PATH_NOT_UTF8', 4);
+    expect(sp.plans.list()).toEqual([]);
+  });
+
   it('a tracked one git carries unchanged is kept exactly through checkpoints and rollbacks of other files', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     const name = Buffer.concat([Buffer.from(`${repo}/`), latin1]);

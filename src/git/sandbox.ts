@@ -583,6 +583,8 @@ export class GitWorktree implements GitSandbox {
       indexTreeSha,
       described ? state : null,
     );
+    // These names go back to git (check-ignore, update-index): only exact ones.
+    this.refuseNonUtf8(...untrackedInRaw, ...forced);
     // Untracked files the raw index remembers that an ignore rule matches now: asked while the
     // walk runs. A path beyond a symbolic link is gone from the worktree (diff-files reports it).
     // Per leading directory, one lstat however many paths ask at once.
