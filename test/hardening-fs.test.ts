@@ -112,6 +112,44 @@ describe('a directory of the checkpoint that is now a symlink to a directory out
   });
 });
 
+describe('an ignored symlink to a directory outside, where the checkpoint has a directory', () => {
+  it('is in the way; --force moves the link itself (not what it points to); undo puts the link back', async () => {
+    const repo = makeRepo({ 'd/a.txt': 'a\n', 'top.txt': 't\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint } = await sp.plans.create({ sandbox: repo });
+    const outside = outsideDir();
+    const outsideBefore = snapshotTree(outside);
+    git(repo, 'rm', '-rq', 'd');
+    writeFiles(repo, { '.gitignore': 'd\n' });
+    symlinkSync(outside, path.join(repo, 'd'));
+    const before = sandboxState(repo);
+
+    const refused = await sp.rollbacks
+      .rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      code: 'PATH_IN_THE_WAY',
+      details: { paths: ['d'], reason: 'untracked' },
+    });
+    expect(sandboxState(repo)).toEqual(before);
+
+    const report = await sp.rollbacks.rollback({
+      planId: plan.planId,
+      checkpointId: checkpoint.checkpointId,
+      force: true,
+      confirm: yes,
+    });
+    expect(report.movedAside.map((m) => m.path)).toEqual(['d']);
+    expect(readFileSync(path.join(repo, 'd/a.txt'), 'utf8')).toBe('a\n');
+    expect(snapshotTree(outside)).toEqual(outsideBefore);
+
+    const undo = await sp.undo({ planId: plan.planId, confirm: yes });
+    expect(undo.returnedFromAside.map((m) => m.path)).toEqual(['d']);
+    expect(sandboxState(repo)).toEqual(before);
+    expect(snapshotTree(outside)).toEqual(outsideBefore);
+  });
+});
+
 /** An ignored file stands where checkpoint #1 has a file: `--force` moves it aside. */
 async function ignoredInTheWay() {
   const repo = makeRepo({ 'keep.txt': 'k\n' });

@@ -366,16 +366,15 @@ export class RollbackService {
     // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
     const rulesDiffer = rulesChanged(changes);
     // Files a --force rollback moved aside when it left this checkpoint go back to their paths;
-    // what stands there now is in the current snapshot (the new safety checkpoint), so it is
-    // removed, not kept as ignored.
+    // what stands at, above or under such a path now is in the current snapshot (the new safety
+    // checkpoint), so it is removed, not kept as ignored.
     const aside = await sandbox.asideEntries(target.checkpointId);
-    const returning = new Set(aside.map((entry) => entry.path));
     const untrackedNow = v2 ? new Set(unstaged.filter((c) => c.change === 'added').map((c) => c.path)) : null;
     const asked = ignoreCandidates(deletedPaths(changes), rulesDiffer, untrackedNow);
     const preserved = keepable(
       changes,
       (await sandbox.ignoredByRulesOf(rulesDiffer ? target.treeSha : null, asked)).filter(
-        (file) => !returning.has(file),
+        (file) => !aside.some((entry) => overlaps(file, entry.path)),
       ),
     );
     const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
