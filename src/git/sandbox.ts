@@ -1453,9 +1453,24 @@ export class GitWorktree implements GitSandbox {
       // the blobs' sizes without another git call. A path that is gone or changed type since
       // the scan is sized from the tree below.
       unsized = [];
+      // A path whose leading directory became a symbolic link since the scan is not looked at
+      // through it (it may lead out of the sandbox): sized from the tree.
+      const real = new Map<string, Promise<boolean>>();
+      const inside = (file: string) => {
+        const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+        if (dir === '') return Promise.resolve(true);
+        let known = real.get(dir);
+        if (known === undefined) {
+          known = leadingDirectoriesReal(this.path, `${dir}/`);
+          real.set(dir, known);
+        }
+        return known;
+      };
       await Promise.all(
         [...wanted].map(async ([file, [mode, sha]]) => {
-          const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+          const info = (await inside(file))
+            ? await lstat(path.join(this.path, file)).catch(() => undefined)
+            : undefined;
           if (info && (mode === '120000' ? info.isSymbolicLink() : info.isFile())) sizes.set(sha, info.size);
           else unsized.push(file);
         }),
