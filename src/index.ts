@@ -25,6 +25,7 @@ export {
   PatchDoesNotApplyError,
   type PatchFailure,
   PathInTheWayError,
+  PathNotUtf8Error,
   UnmergedIndexError,
 } from './checkpoint/errors.js';
 export type { CheckpointListFilter } from './checkpoint/list-filter.js';

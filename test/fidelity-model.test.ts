@@ -9,6 +9,8 @@
  * bytes intact; a file the checkpoint's own `.gitignore` ignores is left on disk. After every checkpoint the worktree, index and HEAD are unchanged.
  * Index entries flagged skip-worktree or assume-unchanged (their edits hidden from `git
  * status`) are checkpointed and restored byte for byte like any other, their flags kept.
+ * Issue 16 adds a directory replaced by a symlink to a directory outside the sandbox (which
+ * must never change) and letter-case renames under `core.ignoreCase=true`.
  *
  * Runs: SAVEPOINT_FUZZ_RUNS (default 1000). Replay a failure with the seed and path
  * fast-check prints: SAVEPOINT_FUZZ_SEED=<seed> SAVEPOINT_FUZZ_PATH=<path>.
@@ -142,6 +144,23 @@ interface Real {
   dir: string;
   savepoint: Savepoint;
   planId: string;
+  /** A directory outside the sandbox that {@link LinkDirOutside} links to; never changed. */
+  outside: string;
+}
+
+/** The files of the directory outside the sandbox, with names the model's paths under `dir/` also use. */
+const OUTSIDE_FILES: Record<string, string> = {
+  'c.txt': 'OUTSIDE c\n',
+  'y.log': 'OUTSIDE ignored\n',
+  'sub/d.txt': 'OUTSIDE d\n',
+  'a.txt': 'OUTSIDE a\n',
+};
+
+/** True when a leading component of `file` is a file or symlink of the model: nothing can be written there. */
+function beyondLeaf(files: Files | ReadonlyMap<string, Entry>, file: string): boolean {
+  for (let at = file.indexOf('/'); at > 0; at = file.indexOf('/', at + 1))
+    if (files.has(file.slice(0, at))) return true;
+  return false;
 }
 
 const indexOf = (dir: string) => git(dir, 'ls-files', '-s');
@@ -187,7 +206,7 @@ class WriteFile implements fc.AsyncCommand<Model, Real> {
     readonly bytes: Buffer,
     readonly exec: boolean,
   ) {}
-  check = () => true;
+  check = (m: Readonly<Model>) => !beyondLeaf(m.files, this.file);
   async run(m: Model, r: Real) {
     const entry: Entry = { kind: 'file', bytes: this.bytes, exec: this.exec };
     write(r.dir, this.file, entry);
@@ -237,7 +256,7 @@ class Symlink implements fc.AsyncCommand<Model, Real> {
     readonly file: string,
     readonly target: string,
   ) {}
-  check = () => true;
+  check = (m: Readonly<Model>) => !beyondLeaf(m.files, this.file);
   async run(m: Model, r: Real) {
     const entry: Entry = { kind: 'link', target: this.target };
     write(r.dir, this.file, entry);
@@ -251,7 +270,8 @@ class Rename implements fc.AsyncCommand<Model, Real> {
     readonly from: string,
     readonly to: string,
   ) {}
-  check = (m: Readonly<Model>) => this.from !== this.to && m.files.has(this.from);
+  check = (m: Readonly<Model>) =>
+    this.from !== this.to && m.files.has(this.from) && !beyondLeaf(m.files, this.to);
   async run(m: Model, r: Real) {
     mkdirSync(path.dirname(path.join(r.dir, this.to)), { recursive: true });
     renameSync(path.join(r.dir, this.from), path.join(r.dir, this.to));
@@ -429,14 +449,17 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     const ignoredNow = [...before.files].filter(([file]) =>
       unsnapshotted(before.files, before.tracked, file),
     );
-    // Expected: the checkpoint's files, plus ignored files that do not stand in their way.
+    // Expected: the checkpoint's files, plus ignored files that do not stand in their way (at a
+    // checkpoint path, or under a path where the checkpoint has a file or symlink).
     const expected: Files = new Map(target.files);
-    for (const [file, entry] of ignoredNow) if (!target.files.has(file)) expected.set(file, entry);
+    const inWay = (file: string) => target.files.has(file) || beyondLeaf(target.files, file);
+    for (const [file, entry] of ignoredNow) if (!inWay(file)) expected.set(file, entry);
     // Files the checkpoint's own rules ignore are not the checkpoint's business: they stay.
     const targetIgnore = gitignoreOf(target.files);
     const preserved = [...before.files.keys()].filter(
       (file) =>
         !target.files.has(file) &&
+        !beyondLeaf(target.files, file) &&
         !unsnapshotted(before.files, before.tracked, file) &&
         ignoredBy(targetIgnore, file),
     );
@@ -464,7 +487,7 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     }
     m.flags = flagsAfter;
     // Ignored files in the way were moved aside, bytes intact.
-    const inTheWay = ignoredNow.filter(([file]) => target.files.has(file)).map(([file]) => file);
+    const inTheWay = ignoredNow.filter(([file]) => inWay(file)).map(([file]) => file);
     expect(report.movedAside.map((moved) => moved.path).sort()).toEqual(inTheWay.sort());
     for (const moved of report.movedAside) {
       const entry = before.files.get(moved.path) as Entry;
@@ -481,6 +504,69 @@ class Rollback implements fc.AsyncCommand<Model, Real> {
     });
   }
   toString = () => `rollback(#${this.pick})`;
+}
+
+/**
+ * Issue 16: a directory of the worktree replaced by a symbolic link to a directory outside the
+ * sandbox whose files have the names the model uses under it. Scans record the link as a link;
+ * rollbacks replace it by the directory (and back); nothing outside is ever read, moved or
+ * written (checked after every run).
+ */
+class LinkDirOutside implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly dir: string) {}
+  check = (m: Readonly<Model>) => !m.files.has(this.dir) && !beyondLeaf(m.files, this.dir);
+  async run(m: Model, r: Real) {
+    const full = path.join(r.dir, this.dir);
+    rmSync(full, { recursive: true, force: true });
+    mkdirSync(path.dirname(full), { recursive: true });
+    symlinkSync(r.outside, full);
+    for (const file of [...m.files.keys()]) if (file.startsWith(`${this.dir}/`)) m.files.delete(file);
+    m.files.set(this.dir, { kind: 'link', target: r.outside });
+  }
+  toString = () => `linkOutside(${this.dir})`;
+}
+
+/** Issue 16: `core.ignoreCase` switched on or off on this case-sensitive file system. */
+class SetIgnoreCase implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly on: boolean) {}
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    git(r.dir, 'config', 'core.ignoreCase', String(this.on));
+  }
+  toString = () => `ignoreCase(${this.on})`;
+}
+
+/** Names that differ only in letter case; none is matched by an ignore rule of {@link IGNORES} in any case. */
+const CASE_RENAMES: Record<string, string> = {
+  'a.txt': 'A.txt',
+  'A.txt': 'a.txt',
+  'dir/c.txt': 'dir/C.txt',
+  'dir/C.txt': 'dir/c.txt',
+  'e f.txt': 'E F.txt',
+  'ü-ñ.txt': 'Ü-Ñ.txt',
+};
+
+/**
+ * Issue 16: with `core.ignoreCase=true` (set here; {@link SetIgnoreCase} may turn it off again),
+ * a rename that changes only the letter case (README → readme), plus an edit.
+ */
+class RenameCase implements fc.AsyncCommand<Model, Real> {
+  readonly to: string;
+  constructor(readonly from: string) {
+    this.to = CASE_RENAMES[from] as string;
+  }
+  check = (m: Readonly<Model>) =>
+    m.files.get(this.from)?.kind === 'file' && !m.files.has(this.to) && !beyondLeaf(m.files, this.to);
+  async run(m: Model, r: Real) {
+    const old = m.files.get(this.from) as Extract<Entry, { kind: 'file' }>;
+    const entry: Entry = { ...old, bytes: Buffer.concat([old.bytes, Buffer.from('edited\n')]) };
+    git(r.dir, 'config', 'core.ignoreCase', 'true');
+    renameSync(path.join(r.dir, this.from), path.join(r.dir, this.to));
+    writeFileSync(path.join(r.dir, this.to), entry.bytes);
+    m.files.delete(this.from);
+    m.files.set(this.to, entry);
+  }
+  toString = () => `renameCase(${this.from} → ${this.to}, ignoreCase=true)`;
 }
 
 const pathArb = fc.constantFrom(...PATHS);
@@ -505,6 +591,9 @@ const commands = [
   fc.constant(new Commit()),
   fc.constant(new TakeCheckpoint()),
   fc.nat(20).map((n) => new Rollback(n)),
+  fc.constantFrom('dir', 'dir/sub').map((d) => new LinkDirOutside(d)),
+  fc.boolean().map((on) => new SetIgnoreCase(on)),
+  fc.constantFrom(...Object.keys(CASE_RENAMES)).map((f) => new RenameCase(f)),
 ];
 
 describe('snapshot fidelity (model-based)', () => {
@@ -521,6 +610,9 @@ describe('snapshot fidelity (model-based)', () => {
     git(template, 'config', 'gc.auto', '0');
     writeFileSync(path.join(template, 'a.txt'), 'base\n');
     writeFileSync(path.join(template, '.gitignore'), '*.log\n');
+    // A committed file under `dir/`, so that linkOutside(dir) has a checkpoint directory to replace from the start.
+    mkdirSync(path.join(template, 'dir'));
+    writeFileSync(path.join(template, 'dir', 'c.txt'), 'base c\n');
     git(template, 'add', '-A');
     git(template, 'commit', '-q', '-m', 'base');
   });
@@ -533,8 +625,13 @@ describe('snapshot fidelity (model-based)', () => {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
-          const dir = path.join(work, `run-${n++}`);
+          const dir = path.join(work, `run-${n}`);
+          const outside = path.join(work, `outside-${n++}`);
           cpSync(template, dir, { recursive: true, verbatimSymlinks: true });
+          for (const [file, text] of Object.entries(OUTSIDE_FILES)) {
+            mkdirSync(path.dirname(path.join(outside, file)), { recursive: true });
+            writeFileSync(path.join(outside, file), text);
+          }
           const savepoint = await Savepoint.open({ cwd: dir });
           try {
             const { plan, checkpoint } = await savepoint.plans.create({ sandbox: dir });
@@ -554,10 +651,25 @@ describe('snapshot fidelity (model-based)', () => {
                 },
               ],
             };
-            await fc.asyncModelRun(() => ({ model, real: { dir, savepoint, planId: plan.planId } }), cmds);
+            await fc.asyncModelRun(
+              () => ({ model, real: { dir, savepoint, planId: plan.planId, outside } }),
+              cmds,
+            );
+            // Nothing outside the sandbox was read through a link, moved aside or written.
+            expect(describeFiles(readTree(outside))).toEqual(
+              describeFiles(
+                new Map(
+                  Object.entries(OUTSIDE_FILES).map(([file, text]) => [
+                    file,
+                    { kind: 'file', bytes: Buffer.from(text), exec: false },
+                  ]),
+                ),
+              ),
+            );
           } finally {
             savepoint.close();
             rmSync(dir, { recursive: true, force: true });
+            rmSync(outside, { recursive: true, force: true });
           }
         }),
         {

@@ -122,6 +122,27 @@ export class UnmergedIndexError extends SavepointError {
 }
 
 /**
+ * A file name savepoint would have to handle is not valid UTF-8 (exit 4, `PATH_NOT_UTF8`):
+ * git's output is read as UTF-8, so such a name cannot be passed back to git or the file
+ * system exactly. Thrown by the scan (checkpoint create, rollback's scan) and by rollback's
+ * comparison of trees, before anything is recorded or changed. `paths` show each byte that is
+ * not UTF-8 as U+FFFD.
+ */
+export class PathNotUtf8Error extends SavepointError {
+  constructor(sandboxPath: string, paths: string[]) {
+    super(
+      'PATH_NOT_UTF8',
+      ExitCode.stateConflict,
+      `file names in ${sandboxPath} are not valid UTF-8, which savepoint cannot handle exactly; nothing was changed: ${paths.join(', ')}`,
+      {
+        details: { sandboxPath, paths },
+        hint: 'rename those files to UTF-8 names (or add them to .gitignore if they are untracked), then retry',
+      },
+    );
+  }
+}
+
+/**
  * Rollback would overwrite a file that is not part of any snapshot (an ignored or otherwise
  * unsnapshotted file in the way), or a file changed while rollback ran (exit 4, `PATH_IN_THE_WAY`).
  */

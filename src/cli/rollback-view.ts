@@ -65,6 +65,8 @@ export function describeRollback(preview: RollbackPreview): string[] {
     lines.push(`  =  ${visible(file)} (ignored by the checkpoint's .gitignore: left on disk)`);
   for (const file of preview.inTheWay)
     lines.push(`  !  ${visible(file)} (not in any checkpoint, in the way: --force moves it aside)`);
+  for (const { path, movedTo } of preview.aside)
+    lines.push(`  <  ${visible(path)} (moved aside by a --force rollback, goes back: ${visible(movedTo)})`);
   if (preview.head.action === 'move')
     lines.push(`HEAD: ${short(preview.head.from)} → ${short(preview.head.to)}`);
   if (preview.head.action === 'kept') lines.push(`HEAD: kept at ${short(preview.head.from)} (--head keep)`);
@@ -76,6 +78,10 @@ export function describeDone(report: RollbackReport): string[] {
   const lines = [`  restored ${describeRollback(report).join('\n  ')}`];
   for (const { path, movedTo } of report.movedAside)
     lines.push(`  moved aside ${visible(path)} → ${visible(movedTo)}`);
+  for (const { path, movedFrom } of report.returnedFromAside)
+    lines.push(`  put back ${visible(path)} ← ${visible(movedFrom)}`);
+  for (const { path, movedTo } of report.leftAside)
+    lines.push(`  left aside ${visible(path)} at ${visible(movedTo)} (something else stands at its path)`);
   lines.push(`  safety checkpoint ${color.bold(report.safetyCheckpointId ?? '')}`);
   return lines;
 }

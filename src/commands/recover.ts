@@ -9,7 +9,7 @@ export default class Recover extends SavepointCommand<RecoverReport> {
   static override description =
     `An operation whose process died (kill -9, crash, power loss) leaves an intent without outcome in the ledger; until it is resolved, every mutating command on that sandbox refuses with exit 7. recover inspects the world (is the safety checkpoint recorded, does the ref exist, does the row) and resolves each such operation, oldest first:
 
-- rollback: forward finishes it (the files, index and HEAD of the rollback's target, without a new safety checkpoint); --abort returns to its safety checkpoint, the state before the rollback. A rollback that died before its safety checkpoint was recorded had changed nothing: it is closed in both modes.
+- rollback: forward finishes it (the files, index and HEAD of the rollback's target, without a new safety checkpoint); --abort returns to its safety checkpoint, the state before the rollback, and puts back the files a --force rollback moved aside. A rollback that died before its safety checkpoint was recorded had changed nothing: it is closed in both modes.
 - checkpoint create, plan create/apply/abandon, policy set, prune, gc: they never change sandbox files; recover removes refs no row owns and closes them (committed when their database change landed, else failed).
 
 Afterwards the sandbox equals the operation's pre- or post-state, and the ledger records recovered: forward|abort (savepoint ops show).`;

@@ -23,7 +23,7 @@ export default class Undo extends SavepointCommand<UndoReport> {
   static override summary = "Undo the plan's latest rollback or correction (an undo of an undo redoes it).";
 
   static override description =
-    `Rolls the plan's sandbox back to the safety checkpoint of its latest rollback (plan rollback, correction revert or undo), through the same rollback: same guards, its own safety checkpoint, the same report and confirmation rule (off a terminal --yes is required, exit 8 otherwise). Decisions the undone correction reverted become active again; decisions an undone undo re-activated are reverted again. Running undo twice therefore returns to where the first undo started.
+    `Rolls the plan's sandbox back to the safety checkpoint of its latest rollback (plan rollback, correction revert or undo), through the same rollback: same guards, its own safety checkpoint, the same report and confirmation rule (off a terminal --yes is required, exit 8 otherwise). Decisions the undone correction reverted become active again; decisions an undone undo re-activated are reverted again. Files the undone rollback moved aside with --force are put back where they were (returnedFromAside; one whose path something unsnapshotted has taken since stays aside, listed in leftAside with where it lies). Running undo twice therefore returns to where the first undo started.
 
 Without --plan, the plan is the active plan of the sandbox containing the current directory (or --cwd). A plan that was never rolled back has nothing to undo (exit 4, NOTHING_TO_UNDO).`;
 

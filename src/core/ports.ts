@@ -59,6 +59,19 @@ export interface MovedAside {
   readonly movedTo: string;
 }
 
+/** A file a rollback put back where `--force` had moved it from (`movedFrom`: where it lay aside). */
+export interface ReturnedFromAside {
+  readonly path: string;
+  readonly movedFrom: string;
+}
+
+/** What {@link GitSandbox.returnAside} did: files put back, and files left aside (their path was taken). */
+export interface AsideReturn {
+  readonly returned: ReturnedFromAside[];
+  /** Still at `movedTo`: something stands at `path` (or a leading directory is a file or symlink). */
+  readonly left: MovedAside[];
+}
+
 /** One path that differs between two trees, seen from the first tree. */
 export interface TreeChange {
   readonly path: string;
@@ -225,6 +238,17 @@ export interface GitSandbox {
    * out of the worktree into savepoint's own directory under `label`, keeping their paths.
    */
   moveAside(paths: readonly string[], label: string): Promise<MovedAside[]>;
+  /**
+   * The files {@link moveAside} holds under `label`, by their sandbox paths (`movedTo`: where
+   * each lies now), sorted; empty when there are none.
+   */
+  asideEntries(label: string): Promise<MovedAside[]>;
+  /**
+   * Moves files held aside under `label` back to their sandbox paths, each only where nothing
+   * stands at its path and no leading component is a file or symbolic link (missing leading
+   * directories are created one at a time, following no link). The others stay aside.
+   */
+  returnAside(label: string, entries: readonly MovedAside[]): Promise<AsideReturn>;
   /**
    * Sets the real index to `indexTree`, keeping stat data of unchanged entries and refreshing
    * that of the `rewritten` worktree paths (rollback's), so the next `git status` re-hashes nothing.

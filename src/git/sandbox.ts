@@ -17,15 +17,18 @@ import {
   realpath,
   rename,
   rm,
+  rmdir,
   stat,
   utimes,
   writeFile,
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { PathInTheWayError, UnmergedIndexError } from '../checkpoint/errors.js';
+import { PathInTheWayError, PathNotUtf8Error, UnmergedIndexError } from '../checkpoint/errors.js';
+import { unsafeTreePathReason } from '../checkpoint/tree-paths.js';
 import { BusyError, GitCommandError, InternalError, SandboxInvalidError } from '../core/errors.js';
 import type {
+  AsideReturn,
   DiffStatEntry,
   EntryChange,
   GitSandbox,
@@ -35,6 +38,7 @@ import type {
   MovedAside,
   PatchApplication,
   RefEntry,
+  ReturnedFromAside,
   SandboxProvider,
   ScanOptions,
   SkippedPath,
@@ -74,6 +78,44 @@ class GitScan implements SnapshotScan {
     this.released = true;
     await this.release();
   }
+}
+
+/**
+ * True when every leading component of `rel` (a `/`-separated path under `root`) is a real
+ * directory, not a symbolic link or a file, so that a path operation on `root/rel` acts on
+ * an entry inside `root` and follows no link. A missing component counts as not real.
+ */
+async function leadingDirectoriesReal(root: string, rel: string): Promise<boolean> {
+  for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) {
+    const info = await lstat(path.join(root, rel.slice(0, at))).catch(() => undefined);
+    if (!info?.isDirectory()) return false;
+  }
+  return true;
+}
+
+/**
+ * Creates the missing leading directories of `rel` under `root` one component at a time
+ * (`mkdir -p` would follow a symbolic link among them). False, creating nothing more, when a
+ * component exists and is not a real directory.
+ */
+async function makeLeadingDirectories(root: string, rel: string): Promise<boolean> {
+  for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) {
+    const dir = path.join(root, rel.slice(0, at));
+    const info = await lstat(dir).catch(() => undefined);
+    if (info?.isDirectory()) continue;
+    if (info) return false;
+    await mkdir(dir);
+  }
+  return true;
+}
+
+/** Renames `from` to `to` (a file, symlink or directory); across file systems, copies then removes. */
+async function moveEntry(from: string, to: string): Promise<void> {
+  await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error;
+    await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    await rm(from, { recursive: true, force: true });
+  });
 }
 
 /** Size of a file in bytes, or undefined when it is not a regular file. */
@@ -225,6 +267,7 @@ interface WorktreeLayout {
 export class GitWorktree implements GitSandbox {
   private rawView: Promise<string> | undefined;
   private filtersOff: Promise<string[]> | undefined;
+  private caseExact: Promise<boolean> | undefined;
 
   constructor(
     readonly path: string,
@@ -254,24 +297,79 @@ export class GitWorktree implements GitSandbox {
    */
   private async raw(
     args: readonly string[],
-    options: Omit<GitRunOptions, 'cwd' | 'env'> & { workTree?: string } = {},
+    options: Omit<GitRunOptions, 'cwd' | 'env'> & { workTree?: string; ignoreRules?: boolean } = {},
   ) {
     this.rawView ??= ensureRawView({
       gitDir: this.layout.gitDir,
       commonDir: this.commonDir,
       objectFormat: this.layout.objectFormat,
     });
-    const { workTree = this.path, config = [], ...rest } = options;
+    const { workTree = this.path, config = [], ignoreRules = false, ...rest } = options;
+    // Names are compared as the file system compares them (see caseSensitive); a call that only
+    // evaluates ignore rules keeps the repository's core.ignoreCase, which is how they match.
+    const exact = !ignoreRules && (await this.caseSensitive());
     return runGit(args, {
       ...rest,
       cwd: workTree,
-      config: [...RAW_CONFIG, ...config],
+      config: [...RAW_CONFIG, ...(exact ? ['core.ignoreCase=false'] : []), ...config],
       env: {
         GIT_DIR: await this.rawView,
         GIT_WORK_TREE: workTree,
         GIT_OBJECT_DIRECTORY: this.layout.objectsDir,
       },
     });
+  }
+
+  /**
+   * True when the sandbox's file system tells names apart by case: `<sandbox>/.GIT` is not the
+   * sandbox's `.git` entry (every worktree has one; nothing is created to find out). There the
+   * raw view runs with `core.ignoreCase=false` whatever the repository says: with
+   * `core.ignoreCase=true` git matches an untracked `readme` to the index entry `README`, so
+   * `ls-files -o` does not list it while `diff-files` reports `README` deleted, and a rename
+   * README → readme would leave the new file out of the snapshot. Once per sandbox, two lstats.
+   */
+  private caseSensitive(): Promise<boolean> {
+    this.caseExact ??= Promise.all([
+      lstat(path.join(this.path, '.git')),
+      lstat(path.join(this.path, '.GIT')).catch(() => undefined),
+    ]).then(
+      ([lower, upper]) => !upper || upper.ino !== lower.ino || upper.dev !== lower.dev,
+      () => false,
+    );
+    return this.caseExact;
+  }
+
+  /**
+   * Throws PATH_NOT_UTF8 when NUL-separated git output holds a name that is not valid UTF-8:
+   * decoding turned its bytes into U+FFFD (runner.ts reads stdout as UTF-8), so the name
+   * could not be given back to git or the file system exactly. A name that really holds U+FFFD
+   * is refused as well.
+   *
+   * @throws {PathNotUtf8Error} `PATH_NOT_UTF8` (4)
+   */
+  private refuseNonUtf8(...outputs: string[]): void {
+    const names = outputs.flatMap((output) =>
+      output.includes('\uFFFD') ? output.split('\0').filter((field) => field.includes('\uFFFD')) : [],
+    );
+    if (names.length > 0) throw new PathNotUtf8Error(this.path, [...new Set(names)].sort());
+  }
+
+  /**
+   * Of `untracked` (listed by a walk that matched ignore rules case-sensitively), those the
+   * repository's own rules ignore when it says `core.ignoreCase=true`: left out of the snapshot,
+   * as `git status` leaves them out. `ignoreCase` is the pending `git config` answer.
+   */
+  private async ignoredByCase(
+    untracked: readonly string[],
+    ignoreCase: Promise<string | null>,
+  ): Promise<Set<string>> {
+    if (untracked.length === 0 || (await ignoreCase) !== 'true') return new Set();
+    // check-ignore refuses pathspec magic (a leading `:`): such a name stays in the snapshot.
+    const asked = untracked.filter((file) => !file.endsWith('/') && !file.startsWith(':'));
+    if (asked.length === 0) return new Set();
+    const answer = await this.checkIgnore(asked);
+    if ('refused' in answer) throw this.refusedCheckIgnore(answer.refused);
+    return new Set(answer.ignored);
   }
 
   /**
@@ -402,7 +500,8 @@ export class GitWorktree implements GitSandbox {
         fill = this.fillRaw(rawIndex, indexCopy, indexed, origin, options);
         await fill;
       } catch (error) {
-        if (origin !== 'kept' || error instanceof UnmergedIndexError) throw error;
+        if (origin !== 'kept' || error instanceof UnmergedIndexError || error instanceof PathNotUtf8Error)
+          throw error;
         // A stale or damaged stat cache is only a cache: start over from nothing.
         await rm(rawIndex, { force: true });
         fill = this.fillRaw(rawIndex, indexCopy, indexed, 'empty', options);
@@ -470,6 +569,13 @@ export class GitWorktree implements GitSandbox {
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
+    // Asked beside the walk, only where the file system tells case apart (see caseSensitive).
+    const ignoreCase: Promise<string | null> = (await this.caseSensitive())
+      ? this.git(['config', '--bool', '--get', 'core.ignoreCase'], { allowExit: [1] }).then(
+          ({ stdout }) => stdout.trim() || null,
+        )
+      : Promise.resolve(null);
+    ignoreCase.catch(() => undefined);
     // The raw index is still the file the state describes.
     const described =
       origin === 'kept' && state !== null && rawTrailer !== null && state.trailer === rawTrailer;
@@ -501,6 +607,8 @@ export class GitWorktree implements GitSandbox {
       indexTreeSha,
       described ? state : null,
     );
+    // These names go back to git (check-ignore, update-index): only exact ones.
+    this.refuseNonUtf8(...untrackedInRaw, ...forced);
     // Untracked files the raw index remembers that an ignore rule matches now: asked while the
     // walk runs. A path beyond a symbolic link is gone from the worktree (diff-files reports it).
     // Per leading directory, one lstat however many paths ask at once.
@@ -523,11 +631,17 @@ export class GitWorktree implements GitSandbox {
     const ignoring = this.ignoredNow(rawIndex, untrackedInRaw, beyondSymlink);
     ignoring.catch(() => undefined);
     const [others, changed] = await walk;
-    const untracked = others.stdout.split('\0').filter(Boolean);
+    this.refuseNonUtf8(others.stdout, changed.stdout);
+    const listed = others.stdout.split('\0').filter(Boolean);
+    const ignoredByCase = await this.ignoredByCase(listed, ignoreCase);
+    const untracked = ignoredByCase.size > 0 ? listed.filter((file) => !ignoredByCase.has(file)) : listed;
     const modified = changed.stdout.split('\0').filter(Boolean);
     const submodules = await this.submodulePaths();
+    // A remembered path beyond a symbolic link is gone (diff-files lists it): never looked at
+    // through the link, which may lead out of the sandbox (its `.git`, its size).
+    const rawHidden = await Promise.all(untrackedInRaw.map(beyondSymlink));
     const excluded = await this.findSkipped(
-      [...untracked, ...untrackedInRaw],
+      [...untracked, ...untrackedInRaw.filter((_, at) => !rawHidden[at])],
       options.untrackedSizeCap,
       submodules,
     );
@@ -946,6 +1060,7 @@ export class GitWorktree implements GitSandbox {
   ): Promise<{ ignored: string[] } | { refused: string }> {
     const answer = await this.raw(['check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'], {
       workTree,
+      ignoreRules: true,
       indexFile: path.join(this.ownDir, 'tmp', 'no-index'),
       input: paths.map((file) => `${file}\0`).join(''),
       allowExit: [1, 128],
@@ -1002,7 +1117,9 @@ export class GitWorktree implements GitSandbox {
         ...chunk.map((file) => `:(literal)${file}`),
       ];
       const { stdout } =
-        view === 'raw' ? await this.raw(args, { indexFile }) : await this.git(args, { indexFile });
+        view === 'raw'
+          ? await this.raw(args, { indexFile, ignoreRules: true })
+          : await this.git(args, { indexFile });
       found.push(...stdout.split('\0').filter(Boolean));
     }
     return found;
@@ -1071,7 +1188,12 @@ export class GitWorktree implements GitSandbox {
     const found = new Set<string>();
     for (const match of text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)) {
       const dir = match[1];
-      if (dir && (await lstat(path.join(this.path, dir)).catch(() => undefined))) found.add(dir);
+      if (
+        dir &&
+        (await leadingDirectoriesReal(this.path, dir)) &&
+        (await lstat(path.join(this.path, dir)).catch(() => undefined))
+      )
+        found.add(dir);
     }
     return found;
   }
@@ -1353,6 +1475,7 @@ export class GitWorktree implements GitSandbox {
         details: { args: ['diff-tree', '--stdin'], exitCode: 0, stderr: stderr.trim() },
       });
     }
+    this.refuseNonUtf8(stdout);
     let group = -1;
     let at = 0;
     while (at < stdout.length) {
@@ -1417,9 +1540,24 @@ export class GitWorktree implements GitSandbox {
       // the blobs' sizes without another git call. A path that is gone or changed type since
       // the scan is sized from the tree below.
       unsized = [];
+      // A path whose leading directory became a symbolic link since the scan is not looked at
+      // through it (it may lead out of the sandbox): sized from the tree.
+      const real = new Map<string, Promise<boolean>>();
+      const inside = (file: string) => {
+        const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+        if (dir === '') return Promise.resolve(true);
+        let known = real.get(dir);
+        if (known === undefined) {
+          known = leadingDirectoriesReal(this.path, `${dir}/`);
+          real.set(dir, known);
+        }
+        return known;
+      };
       await Promise.all(
         [...wanted].map(async ([file, [mode, sha]]) => {
-          const info = await lstat(path.join(this.path, file)).catch(() => undefined);
+          const info = (await inside(file))
+            ? await lstat(path.join(this.path, file)).catch(() => undefined)
+            : undefined;
           if (info && (mode === '120000' ? info.isSymbolicLink() : info.isFile())) sizes.set(sha, info.size);
           else unsized.push(file);
         }),
@@ -1506,7 +1644,7 @@ export class GitWorktree implements GitSandbox {
       }
       return found;
     };
-    for (const { path: file, change } of changes) {
+    added: for (const { path: file, change } of changes) {
       if (change !== 'added') continue;
       const parts = file.split('/');
       for (let depth = 1; depth < parts.length; depth++) {
@@ -1519,8 +1657,11 @@ export class GitWorktree implements GitSandbox {
           inTheWay.add(dir);
           break;
         }
+        // A file or symbolic link where a directory must go: git replaces it when the current
+        // tree holds it, else it is in the way. Nothing below it is looked at: an lstat of
+        // `dir/x` would follow a link `dir`, perhaps to a directory outside the sandbox.
         if (!held.has(dir)) inTheWay.add(dir);
-        break;
+        continue added;
       }
       const info = await at(file);
       if (!info) continue;
@@ -1615,17 +1756,69 @@ export class GitWorktree implements GitSandbox {
   async moveAside(paths: readonly string[], label: string): Promise<MovedAside[]> {
     const moved: MovedAside[] = [];
     for (const file of paths) {
+      // Re-checked right before the move: a leading directory that became a symbolic link since
+      // the scan would make the rename take a file from wherever the link points.
+      if (!(await leadingDirectoriesReal(this.path, file))) throw new PathInTheWayError([file], 'changed');
       const from = path.join(this.path, file);
-      const to = path.join(this.ownDir, 'aside', label, file);
+      const to = path.join(this.asideDir(label), file);
       await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
-      await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EXDEV') throw error;
-        await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-        await rm(from, { recursive: true, force: true });
-      });
+      await moveEntry(from, to);
       moved.push({ path: file, movedTo: to });
     }
     return moved;
+  }
+
+  /** Where {@link moveAside} puts the files of `label`. */
+  private asideDir(label: string): string {
+    return path.join(this.ownDir, 'aside', label);
+  }
+
+  async asideEntries(label: string): Promise<MovedAside[]> {
+    const root = this.asideDir(label);
+    const found: MovedAside[] = [];
+    // withFileTypes reports a symbolic link as a link: it is an entry, never followed.
+    const walk = async (rel: string): Promise<void> => {
+      const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) await walk(child);
+        else found.push({ path: child, movedTo: path.join(root, child) });
+      }
+    };
+    await walk('');
+    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async returnAside(label: string, entries: readonly MovedAside[]): Promise<AsideReturn> {
+    const returned: ReturnedFromAside[] = [];
+    const left: MovedAside[] = [];
+    for (const entry of entries) {
+      const to = path.join(this.path, entry.path);
+      const free =
+        unsafeTreePathReason(entry.path) === null &&
+        (await makeLeadingDirectories(this.path, entry.path)) &&
+        !(await lstat(to).catch(() => undefined));
+      if (!free) {
+        left.push(entry);
+        continue;
+      }
+      await moveEntry(entry.movedTo, to);
+      returned.push({ path: entry.path, movedFrom: entry.movedTo });
+    }
+    // Directories the returns emptied go; the label's directory too once nothing is left in it.
+    const root = this.asideDir(label);
+    for (const { movedFrom } of returned) {
+      for (let dir = path.dirname(movedFrom); dir.startsWith(root); dir = path.dirname(dir)) {
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      }
+    }
+    return { returned, left };
   }
 
   /**

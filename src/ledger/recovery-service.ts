@@ -202,6 +202,11 @@ export class RecoveryService {
           mode === 'forward'
             ? `finished the rollback to checkpoint ${target.checkpointId} (${paths(restored.total)})`
             : `returned to safety checkpoint ${target.checkpointId} (${paths(restored.total)})`;
+        // Files a --force rollback had moved aside, put back (or not: their path was taken).
+        for (const { path, movedFrom } of report.returnedFromAside)
+          summary += `; put back ${path} from ${movedFrom}`;
+        for (const { path, movedTo } of report.leftAside)
+          summary += `; left ${path} aside at ${movedTo} (its path is taken)`;
       }
     } else {
       endState = this.durableEffect(op) ? 'post' : 'pre';

@@ -16,11 +16,13 @@ import { unsafeTreePaths } from '../checkpoint/tree-paths.js';
 import { BusyError } from '../core/errors.js';
 import { faultPoint } from '../core/faults.js';
 import type {
+  AsideReturn,
   GitSandbox,
   HeadState,
   IndexDelta,
   IndexStamp,
   MovedAside,
+  ReturnedFromAside,
   SkippedPath,
   SnapshotScan,
   TreeChange,
@@ -54,6 +56,11 @@ export interface RollbackPreview {
   inTheWay: string[];
   /** `move`: HEAD goes back to the checkpoint's commit; `kept`: `--head keep` left it; `unchanged`: already there. */
   head: { action: 'unchanged' | 'kept' | 'move'; from: string | null; to: string | null };
+  /**
+   * Files a `--force` rollback moved aside when it left this checkpoint (the checkpoint is that
+   * rollback's safety checkpoint): `movedTo` is where each lies; the rollback puts them back.
+   */
+  aside: MovedAside[];
 }
 
 /** The rollback report (`--json` keys of DESIGN §5b). */
@@ -62,6 +69,10 @@ export interface RollbackReport extends RollbackPreview {
   safetyCheckpointId: string | null;
   /** Unsnapshotted files that stood where the checkpoint has files, moved aside by `force`. */
   movedAside: MovedAside[];
+  /** Files of {@link RollbackPreview.aside} put back at their paths. */
+  returnedFromAside: ReturnedFromAside[];
+  /** Files of {@link RollbackPreview.aside} left where they lie (`movedTo`): something else stands at their path. */
+  leftAside: MovedAside[];
   /** What the safety snapshot left out (nested repositories, files over the size cap); rollback did not touch them. */
   skippedPaths: SkippedPath[];
   dryRun: boolean;
@@ -116,10 +127,19 @@ interface Prepared {
   indexDelta: IndexDelta | null;
 }
 
+/** What the writing half of a rollback did with files outside the snapshots. */
+interface Applied {
+  movedAside: MovedAside[];
+  returnedFromAside: ReturnedFromAside[];
+  leftAside: MovedAside[];
+}
+
 /** What {@link RollbackService.restore} did. */
 export interface RestoreReport {
   preview: RollbackPreview;
   movedAside: MovedAside[];
+  returnedFromAside: ReturnedFromAside[];
+  leftAside: MovedAside[];
   skippedPaths: SkippedPath[];
 }
 
@@ -175,6 +195,7 @@ export class RollbackService {
           safetyCheckpointId: report.safetyCheckpointId,
           restored: report.restored,
           movedAside: report.movedAside,
+          returnedFromAside: report.returnedFromAside,
         }),
       },
     );
@@ -207,11 +228,11 @@ export class RollbackService {
         dryRun: request.dryRun ?? false,
       });
       const { preview } = prepared;
-      let movedAside: MovedAside[] = [];
+      let applied: Applied = { movedAside: [], returnedFromAside: [], leftAside: [] };
       const done = (safetyCheckpointId: string | null, dryRun: boolean): RollbackReport => ({
         ...preview,
         safetyCheckpointId,
-        movedAside,
+        ...applied,
         skippedPaths: [...scan.skipped],
         dryRun,
         durationMs: Math.round(performance.now() - started - waitedMs),
@@ -245,7 +266,7 @@ export class RollbackService {
         },
       );
       faultPoint('rollback.after-safety');
-      movedAside = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId, () =>
+      applied = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId, () =>
         op?.changingSandbox(),
       );
       faultPoint('rollback.before-outcome');
@@ -278,8 +299,8 @@ export class RollbackService {
     const { scan, stamp } = await this.scanSteady(plan, sandbox);
     try {
       const prepared = await this.prepare(plan, sandbox, scan, stamp, target, { ...options, dryRun: false });
-      const movedAside = await this.apply(plan, sandbox, scan, target, prepared, options.asideLabel);
-      return { preview: prepared.preview, movedAside, skippedPaths: [...scan.skipped] };
+      const applied = await this.apply(plan, sandbox, scan, target, prepared, options.asideLabel);
+      return { preview: prepared.preview, ...applied, skippedPaths: [...scan.skipped] };
     } finally {
       await scan.dispose();
     }
@@ -353,11 +374,17 @@ export class RollbackService {
     // (cline#14367 deleted such files when an agent had edited .gitignore).
     // When no .gitignore differs, today's rules are the checkpoint's (no files to materialize).
     const rulesDiffer = rulesChanged(changes);
+    // Files a --force rollback moved aside when it left this checkpoint go back to their paths;
+    // what stands at, above or under such a path now is in the current snapshot (the new safety
+    // checkpoint), so it is removed, not kept as ignored.
+    const aside = await sandbox.asideEntries(target.checkpointId);
     const untrackedNow = v2 ? new Set(unstaged.filter((c) => c.change === 'added').map((c) => c.path)) : null;
     const asked = ignoreCandidates(deletedPaths(changes), rulesDiffer, untrackedNow);
     const preserved = keepable(
       changes,
-      await sandbox.ignoredByRulesOf(rulesDiffer ? target.treeSha : null, asked),
+      (await sandbox.ignoredByRulesOf(rulesDiffer ? target.treeSha : null, asked)).filter(
+        (file) => !aside.some((entry) => overlaps(file, entry.path)),
+      ),
     );
     const paths = preserved.length > 0 ? changes.filter((c) => !preserved.includes(c.path)) : changes;
     // Files no snapshot holds (ignored, nested repositories, over the size cap) that stand
@@ -376,6 +403,7 @@ export class RollbackService {
       paths,
       inTheWay,
       preserved,
+      aside,
       head:
         head.action === 'move'
           ? { action: 'move', from: head.from.sha, to: head.to.sha }
@@ -410,7 +438,7 @@ export class RollbackService {
     prepared: Prepared,
     label: string,
     mayHaveWritten: () => void = () => {},
-  ): Promise<MovedAside[]> {
+  ): Promise<Applied> {
     const { head, inTheWay, preserved } = prepared;
     // Another git command (`git commit`, `git switch`) may have moved HEAD since the scan: the
     // preview and the safety checkpoint describe a state that is gone. Stop before any write.
@@ -431,6 +459,13 @@ export class RollbackService {
       throw new RollbackIncompleteError(plan.planId, label, error);
     }
     mayHaveWritten();
+    let returned: AsideReturn = { returned: [], left: [] };
+    try {
+      if (prepared.preview.aside.length > 0)
+        returned = await sandbox.returnAside(target.checkpointId, prepared.preview.aside);
+    } catch (error) {
+      throw new RollbackIncompleteError(plan.planId, label, error);
+    }
     faultPoint('rollback.after-worktree');
     try {
       if (head.action !== 'kept') {
@@ -465,7 +500,7 @@ export class RollbackService {
           new HeadChangedError(expected, found, 'after-index'),
         );
     }
-    return movedAside;
+    return { movedAside, returnedFromAside: returned.returned, leftAside: returned.left };
   }
 
   /**
