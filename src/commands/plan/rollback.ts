@@ -14,7 +14,7 @@ export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override summary = "Roll the plan's sandbox back to one of its checkpoints (undoable).";
 
   static override description =
-    `Every guard runs before anything changes. Then savepoint takes a safety checkpoint of the current state (roll back to it to undo this rollback), rewrites only the paths that differ from the checkpoint, sets the index to the checkpoint's staged state and moves HEAD back to the checkpoint's commit. Ignored files are never touched; a checkpoint file that would overwrite an ignored file stops the rollback before any change (exit 4), unless --force moves that file aside into .git/savepoint/aside/<safety-checkpoint>/. Nested repositories are never entered, moved or overwritten.
+    `Every guard runs before anything changes. Then savepoint takes a safety checkpoint of the current state (roll back to it to undo this rollback), rewrites only the paths that differ from the checkpoint, sets the index to the checkpoint's staged state and moves HEAD back to the checkpoint's commit. Ignored files are never touched; a checkpoint file that would overwrite an ignored file stops the rollback before any change (exit 4), unless --force moves that file aside into .git/savepoint/aside/<safety-checkpoint>/. Nested repositories are never entered, moved or overwritten. A git command that moves HEAD (git switch, git commit) after the rollback's scan stops it before any file changes (HEAD_CHANGED, exit 4).
 
 Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
 
