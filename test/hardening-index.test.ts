@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointObjectsMissingError } from '../src/checkpoint/errors.js';
 import { GitSandboxProvider } from '../src/git/sandbox.js';
+import { HeadChangedError } from '../src/plan/errors.js';
 import { assertBuilt, finished, runCli, startCli } from './helpers/cli.js';
 import { snapshotTree } from './helpers/fs-snapshot.js';
 import { cleanGitEnv, git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
@@ -465,5 +466,60 @@ describe('a kept stat cache that holds a flagged entry (written by an older vers
     const { checkpoint } = await sp.checkpoints.create(plan.planId);
     expect(inTree(repo, checkpoint.treeSha, 'a.txt')).toBe('edited, hidden by the cache\n');
     expect(flags(repo)).toBe('H a.txt');
+  });
+});
+
+describe('a correction or undo stopped by HEAD_CHANGED before any write', () => {
+  /** A plan with two decisions, each after its own change; HEAD never moves. */
+  async function withDecisions() {
+    const repo = makeRepo({ 'work.txt': 'start\n' });
+    const sp = await openSavepoint(repo);
+    const { plan } = await sp.plans.create({ sandbox: repo });
+    const decisions = [];
+    for (const n of [1, 2]) {
+      writeFiles(repo, { 'work.txt': `before decision ${n}\n` });
+      decisions.push(await sp.decisions.record({ planId: plan.planId, summary: `decision ${n}` }));
+    }
+    writeFiles(repo, { 'work.txt': 'after both\n' });
+    return { repo, sp, planId: plan.planId, decisions };
+  }
+  const commitDuringPrompt = (repo: string) => async () => {
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits during the prompt');
+    return true;
+  };
+
+  it('correction revert: the decisions stay as they were', async () => {
+    const { repo, sp, planId, decisions } = await withDecisions();
+    const rows = sp.decisions.list(planId);
+    await expectError(
+      sp.corrections.revert({
+        decisionId: decisions[0]?.decisionId as string,
+        confirm: commitDuringPrompt(repo),
+      }),
+      HeadChangedError,
+      'HEAD_CHANGED',
+      4,
+    );
+    expect(sp.decisions.list(planId)).toEqual(rows);
+    expect(readFileSync(path.join(repo, 'work.txt'), 'utf8')).toBe('after both\n');
+  });
+
+  it('undo: the decisions stay as the undone correction left them', async () => {
+    const { repo, sp, planId, decisions } = await withDecisions();
+    await sp.corrections.revert({ decisionId: decisions[1]?.decisionId as string, confirm: yes });
+    // An undo and its undo: one decision's row names a safety checkpoint as reactivatedBy.
+    await sp.undo({ planId, confirm: yes });
+    await sp.undo({ planId, confirm: yes });
+    const rows = sp.decisions.list(planId);
+    expect(rows.map((d) => d.state)).toEqual(['active', 'reverted']);
+    await expectError(
+      sp.undo({ planId, confirm: commitDuringPrompt(repo) }),
+      HeadChangedError,
+      'HEAD_CHANGED',
+      4,
+    );
+    expect(sp.decisions.list(planId)).toEqual(rows);
+    await sp.undo({ planId, confirm: yes });
+    expect(sp.decisions.list(planId).map((d) => d.state)).toEqual(['active', 'active']);
   });
 });

@@ -332,6 +332,8 @@ describe('refused rollbacks change nothing', () => {
     commitAll(repo, 'moves main');
     writeFiles(repo, { 'a.txt': 'uncommitted on top\n' });
     let during: ReturnType<typeof repoState> | undefined;
+    const checkpoints = sp.checkpoints.list(plan.planId);
+    const savepointRefs = refs(repo, 'refs/savepoint/');
 
     const error = await expectError(
       sp.rollbacks.rollback({
@@ -350,8 +352,11 @@ describe('refused rollbacks change nothing', () => {
     expect(error.details).toMatchObject({ stage: 'before-write', expectedRef: 'refs/heads/main' });
     expect(error.details.currentSha).toBe(git(repo, 'rev-parse', 'HEAD'));
     expect(repoState(repo)).toEqual(during);
-    // Nothing was written: the operation failed plainly, nothing awaits recover.
+    // Nothing was written: the operation failed plainly, nothing awaits recover, and its safety
+    // checkpoint (row and ref) is gone again.
     expect(sp.ops.list({ planId: plan.planId, state: 'incomplete' })).toHaveLength(0);
+    expect(sp.checkpoints.list(plan.planId)).toEqual(checkpoints);
+    expect(refs(repo, 'refs/savepoint/')).toEqual(savepointRefs);
 
     await sp.rollbacks.rollback({ planId: plan.planId, checkpointId: checkpoint.checkpointId, confirm: yes });
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(checkpoint.headSha);

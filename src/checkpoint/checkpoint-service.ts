@@ -212,6 +212,16 @@ export class CheckpointService {
   }
 
   /**
+   * Deletes the safety checkpoint of a rollback that stopped before it changed anything (its
+   * state is still the sandbox's): the row, then the ref. Otherwise `undo` would take it for the
+   * latest rollback. A ref that cannot be deleted stays as an orphan for `savepoint gc`.
+   */
+  async discardSafety(sandbox: GitSandbox, safety: Checkpoint): Promise<void> {
+    this.deps.store.transaction(() => this.deps.store.checkpoints.delete([safety.checkpointId]));
+    await this.deletePrunedRefs(sandbox, [safety]);
+  }
+
+  /**
    * Deletes the refs of pruned checkpoints, after the transaction that deleted their rows
    * committed. A ref that cannot be deleted stays as an orphan (no row owns it), which
    * `savepoint gc` removes; the rows are gone either way.

@@ -387,6 +387,11 @@ export interface DecisionStore {
   /** Active → reverted for these ids (compare-and-set); returns the ids it changed. */
   revert(decisionIds: readonly string[], at: string, by: string): string[];
   /**
+   * Writes back `state`, `revertedAt`, `revertedBy` and `reactivatedBy` of each row exactly as
+   * given (rows read before a change, to undo it); other columns are not touched.
+   */
+  putBack(rows: readonly Decision[]): void;
+  /**
    * Checkpoints decisions of the plan pin against retention: those of active decisions, and
    * those of the decisions reverted by the rollbacks whose safety checkpoints are `undoable`
    * (at most two ids; see `CheckpointService.pinned`). Reads only those rows.

@@ -23,6 +23,7 @@ import type {
 } from '../plan/rollback-service.js';
 import type { DecisionService } from './decision-service.js';
 import { DecisionNotActiveError, NoActivePlanError, NothingToUndoError } from './errors.js';
+import type { Decision } from './model.js';
 
 /** What a correction will do (dry run) or did: the rollback's preview plus the decisions it reverts. */
 export interface CorrectionPreview extends RollbackPreview {
@@ -112,6 +113,8 @@ export class CorrectionService {
     const later = store.decisions.activeFrom(decision.planId, decision.seq).map((d) => d.decisionId);
     const extras = { decisionId: decision.decisionId, revertedDecisionIds: later };
     let reverted: string[] = [];
+    // The rows onSafety changes, as they were: put back if the rollback changes nothing.
+    let before: Decision[] = [];
     const report = await this.rollbacks.rollback({
       ...this.rollbackOptions(request),
       planId: decision.planId,
@@ -124,8 +127,11 @@ export class CorrectionService {
         if (current?.state !== 'active')
           throw new DecisionNotActiveError(decision.decisionId, current?.revertedBy ?? null);
         const at = this.deps.clock.now().toISOString();
+        before = store.decisions.activeFrom(decision.planId, decision.seq);
         reverted = store.decisions.revertFrom(decision.planId, decision.seq, at, safetyId);
       },
+      // The rollback stopped before changing anything: the decisions are active again, as they were.
+      onSafetyVoid: () => store.transaction(() => store.decisions.putBack(before)),
     });
     if (report.dryRun) return { ...report, ...extras };
     return { ...report, decisionId: decision.decisionId, revertedDecisionIds: reverted };
@@ -161,6 +167,8 @@ export class CorrectionService {
       revertedDecisionIds: ids(store.decisions.reactivatedBy(last.checkpointId)),
     };
     let changed = { reactivatedDecisionIds: [] as string[], revertedDecisionIds: [] as string[] };
+    // The rows onSafety changes, as they were: put back if the rollback changes nothing.
+    let before: Decision[] = [];
     const report = await this.rollbacks.rollback({
       ...this.rollbackOptions(request),
       planId: plan.planId,
@@ -170,6 +178,10 @@ export class CorrectionService {
       // In the safety checkpoint's transaction: only rows still in the state the undone rollback left them in.
       onSafety: (safetyId) => {
         const at = this.deps.clock.now().toISOString();
+        before = [
+          ...store.decisions.revertedBy(last.checkpointId),
+          ...store.decisions.reactivatedBy(last.checkpointId),
+        ];
         changed = {
           reactivatedDecisionIds: store.decisions.reactivate(
             ids(store.decisions.revertedBy(last.checkpointId)),
@@ -182,6 +194,8 @@ export class CorrectionService {
           ),
         };
       },
+      // The rollback stopped before changing anything: the decisions as they were.
+      onSafetyVoid: () => store.transaction(() => store.decisions.putBack(before)),
     });
     if (report.dryRun) return { ...report, ...extras };
     return { ...report, undone, ...changed };

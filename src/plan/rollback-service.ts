@@ -111,6 +111,13 @@ export interface RollbackRequest {
    * --abort` undoes decision changes made here (see the recovery service).
    */
   onSafety?: (safetyCheckpointId: string) => void;
+  /**
+   * Runs when the rollback stops after recording its safety checkpoint but before it changed
+   * anything (e.g. `HEAD_CHANGED`, `PATH_IN_THE_WAY` from git's own check), with that id, before
+   * the safety checkpoint is deleted again: undo here, in one transaction, what `onSafety` did.
+   * If it throws, its error replaces the rollback's.
+   */
+  onSafetyVoid?: (safetyCheckpointId: string) => void;
 }
 
 /** How long rollback's index step retries while another git process holds `index.lock`, ms. */
@@ -266,9 +273,20 @@ export class RollbackService {
         },
       );
       faultPoint('rollback.after-safety');
-      applied = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId, () =>
-        op?.changingSandbox(),
-      );
+      let wrote = false;
+      try {
+        applied = await this.apply(plan, sandbox, scan, target, prepared, safety.checkpointId, () => {
+          wrote = true;
+          op?.changingSandbox();
+        });
+      } catch (error) {
+        // Nothing changed: no undo handle is left behind (undo would take it for this rollback).
+        if (!wrote) {
+          request.onSafetyVoid?.(safety.checkpointId);
+          await this.checkpoints.discardSafety(sandbox, safety);
+        }
+        throw error;
+      }
       faultPoint('rollback.before-outcome');
       return done(safety.checkpointId, false);
     } finally {

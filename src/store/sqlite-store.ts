@@ -509,6 +509,8 @@ class SqliteDecisionStore implements DecisionStore {
         WHERE decision_id = @decisionId AND state = 'reverted'`),
       revert: db.prepare(`UPDATE decisions SET state = 'reverted', reverted_at = @at, reverted_by = @by
         WHERE decision_id = @decisionId AND state = 'active'`),
+      putBack: db.prepare(`UPDATE decisions SET state = @state, reverted_at = @revertedAt,
+        reverted_by = @revertedBy, reactivated_by = @reactivatedBy WHERE decision_id = @decisionId`),
       pinned: db.prepare(`SELECT checkpoint_id FROM decisions
           WHERE plan_id = @planId AND state = 'active' AND checkpoint_id IS NOT NULL
         UNION
@@ -565,6 +567,11 @@ class SqliteDecisionStore implements DecisionStore {
     return decisionIds.filter(
       (decisionId) => this.statements.revert.run({ decisionId, at, by }).changes === 1,
     );
+  }
+
+  putBack(rows: readonly Decision[]): void {
+    for (const { decisionId, state, revertedAt, revertedBy, reactivatedBy } of rows)
+      this.statements.putBack.run({ decisionId, state, revertedAt, revertedBy, reactivatedBy });
   }
 
   pinnedCheckpoints(planId: string, undoable: readonly string[]): string[] {
