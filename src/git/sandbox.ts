@@ -355,15 +355,17 @@ export class GitWorktree implements GitSandbox {
   }
 
   /**
-   * Of `untracked` (listed by a walk that matched ignore rules case-sensitively), those the
-   * repository's own rules ignore when it says `core.ignoreCase=true`: left out of the snapshot,
-   * as `git status` leaves them out. `ignoreCase` is the pending `git config` answer.
+   * Of `untracked` (listed by a walk that matched ignore rules case-sensitively, see
+   * {@link caseSensitive}), those the repository's own rules ignore when it says
+   * `core.ignoreCase=true`: left out of the snapshot, as `git status` leaves them out. git is
+   * asked only when the walk found files the raw index does not hold yet (new since the last
+   * scan; files it holds are re-checked by {@link ignoredNow} with the repository's rules), so a
+   * scan without new files spawns nothing more.
    */
-  private async ignoredByCase(
-    untracked: readonly string[],
-    ignoreCase: Promise<string | null>,
-  ): Promise<Set<string>> {
-    if (untracked.length === 0 || (await ignoreCase) !== 'true') return new Set();
+  private async ignoredByCase(untracked: readonly string[]): Promise<Set<string>> {
+    if (untracked.length === 0 || !(await this.caseSensitive())) return new Set();
+    const { stdout } = await this.git(['config', '--bool', '--get', 'core.ignoreCase'], { allowExit: [1] });
+    if (stdout.trim() !== 'true') return new Set();
     // check-ignore refuses pathspec magic (a leading `:`): such a name stays in the snapshot.
     const asked = untracked.filter((file) => !file.endsWith('/') && !file.startsWith(':'));
     if (asked.length === 0) return new Set();
@@ -569,13 +571,6 @@ export class GitWorktree implements GitSandbox {
       this.raw(['diff-files', '-z', '--name-only', '--ignore-submodules=dirty'], { indexFile: rawIndex }),
     ]);
     walk.catch(() => undefined);
-    // Asked beside the walk, only where the file system tells case apart (see caseSensitive).
-    const ignoreCase: Promise<string | null> = (await this.caseSensitive())
-      ? this.git(['config', '--bool', '--get', 'core.ignoreCase'], { allowExit: [1] }).then(
-          ({ stdout }) => stdout.trim() || null,
-        )
-      : Promise.resolve(null);
-    ignoreCase.catch(() => undefined);
     // The raw index is still the file the state describes.
     const described =
       origin === 'kept' && state !== null && rawTrailer !== null && state.trailer === rawTrailer;
@@ -633,7 +628,7 @@ export class GitWorktree implements GitSandbox {
     const [others, changed] = await walk;
     this.refuseNonUtf8(others.stdout, changed.stdout);
     const listed = others.stdout.split('\0').filter(Boolean);
-    const ignoredByCase = await this.ignoredByCase(listed, ignoreCase);
+    const ignoredByCase = await this.ignoredByCase(listed);
     const untracked = ignoredByCase.size > 0 ? listed.filter((file) => !ignoredByCase.has(file)) : listed;
     const modified = changed.stdout.split('\0').filter(Boolean);
     const submodules = await this.submodulePaths();
