@@ -466,6 +466,11 @@ export interface Store {
 export interface HeldLock {
   /** Releases the lock. Idempotent. */
   release(): Promise<void>;
+  /**
+   * Releases the lock synchronously, for a process about to exit on a signal (no await is
+   * possible there). Idempotent, and a no-op after {@link release}.
+   */
+  releaseSync(): void;
 }
 
 /** Per-sandbox locks, shared by every process working on the repository. */

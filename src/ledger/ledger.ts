@@ -68,6 +68,52 @@ export interface LedgerDeps {
   lockWaitMs: number;
 }
 
+/**
+ * Error codes that stop an operation on purpose before it changes anything: recorded with the
+ * outcome `cancelled` (not `failed`) when the operation had recorded no progress and had not
+ * started changing the sandbox.
+ */
+export const CANCELLING_CODES: ReadonlySet<string> = new Set(['CANCELLED', 'SANDBOX_CHANGED_SINCE_PREVIEW']);
+
+/** An operation this process is running, as {@link cancelRunningOperations} sees it. */
+interface LiveOperation {
+  opId: string;
+  kind: OperationKind;
+  /** True once it recorded progress or said it is changing the sandbox: it may have changed something. */
+  mayHaveChanged(): boolean;
+  /** Closes the row as `cancelled` and releases the sandbox lock, synchronously. */
+  cancel(signal: 'SIGINT' | 'SIGTERM'): void;
+}
+
+/** The operations running in this process (a command runs one; the library may run several). */
+const live = new Set<LiveOperation>();
+
+/**
+ * What a signal handler calls before the process exits on SIGINT or SIGTERM (the CLI does; a
+ * library user may): synchronously closes every running operation of this process that has
+ * changed nothing (no progress recorded, sandbox not being changed) as `cancelled`, error
+ * `CANCELLED`, and releases its sandbox lock. An operation that may have changed the sandbox is
+ * left without outcome, so once the process is gone it is `interrupted` and `savepoint recover`
+ * resolves it. Safe to call between any two awaits: every store write is synchronous.
+ *
+ * @returns each running operation with the state it is left in
+ */
+export function cancelRunningOperations(
+  signal: 'SIGINT' | 'SIGTERM',
+): { opId: string; kind: OperationKind; state: 'cancelled' | 'interrupted' }[] {
+  const result: { opId: string; kind: OperationKind; state: 'cancelled' | 'interrupted' }[] = [];
+  for (const op of [...live]) {
+    if (op.mayHaveChanged()) {
+      result.push({ opId: op.opId, kind: op.kind, state: 'interrupted' });
+      continue;
+    }
+    op.cancel(signal);
+    live.delete(op);
+    result.push({ opId: op.opId, kind: op.kind, state: 'cancelled' });
+  }
+  return result;
+}
+
 const AFTER_INTENT: Partial<Record<OperationKind, FaultPoint>> = {
   'checkpoint.create': 'checkpoint.after-intent',
   rollback: 'rollback.after-intent',
@@ -114,26 +160,49 @@ export class Ledger {
       const point = AFTER_INTENT[spec.kind];
       if (point) faultPoint(point);
       let changing = false;
+      let progressed = false;
       const op: RunningOperation = {
         opId,
-        progress: (progress) => store.operations.progress(opId, progress),
+        progress: (progress) => {
+          store.operations.progress(opId, progress);
+          progressed = true;
+        },
         changingSandbox: () => {
           changing = true;
         },
       };
+      const entry: LiveOperation = {
+        opId,
+        kind: spec.kind,
+        mayHaveChanged: () => changing || progressed,
+        cancel: (signal) => {
+          store.operations.finish(opId, {
+            status: 'cancelled',
+            at: clock.now().toISOString(),
+            result: null,
+            error: { code: 'CANCELLED', message: `stopped by ${signal} before it changed anything` },
+            incomplete: false,
+          });
+          lock.releaseSync();
+        },
+      };
+      live.add(entry);
       let value: T;
       try {
         value = await body(op);
       } catch (error) {
         const failure = toSavepointError(error);
+        const cancelled = CANCELLING_CODES.has(failure.code) && !changing && !progressed;
         store.operations.finish(opId, {
-          status: 'failed',
+          status: cancelled ? 'cancelled' : 'failed',
           at: clock.now().toISOString(),
           result: null,
           error: { code: failure.code, message: failure.message },
           incomplete: changing,
         });
         throw error;
+      } finally {
+        live.delete(entry);
       }
       store.operations.finish(opId, {
         status: 'committed',

@@ -1,3 +1,4 @@
+import type { RollbackPreview } from './rollback-service.js';
 import { ExitCode, SavepointError, type SavepointErrorOptions } from '../core/errors.js';
 import type { PlanState } from './model.js';
 
@@ -100,5 +101,29 @@ export class RollbackIncompleteError extends SavepointError {
       details: { planId, safetyCheckpointId },
       hint: `finish it with \`savepoint recover --plan ${planId}\`, or return to the state before the rollback (safety checkpoint ${safetyCheckpointId}) with \`savepoint recover --plan ${planId} --abort\``,
     });
+  }
+}
+
+/**
+ * The sandbox changed between the preview that was confirmed and the moment rollback took the
+ * sandbox lock and scanned again (exit 8, `SANDBOX_CHANGED_SINCE_PREVIEW`); nothing was changed.
+ * The rollback commands ask again with the new preview on a terminal; a `confirm` that cannot
+ * ask again (off a terminal) throws this. `fresh`: the new preview, when rollback found it.
+ */
+export class SandboxChangedSincePreviewError extends SavepointError {
+  constructor(
+    readonly fresh: RollbackPreview | null = null,
+    /** The state the fresh preview was computed from (internal: compared at the next attempt). */
+    readonly freshState: string | null = null,
+  ) {
+    super(
+      'SANDBOX_CHANGED_SINCE_PREVIEW',
+      ExitCode.confirmationRequired,
+      'the sandbox changed after the preview was shown; nothing was changed',
+      {
+        details: fresh === null ? {} : { planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored },
+        hint: 'look at the new preview (--dry-run) and run the rollback again',
+      },
+    );
   }
 }
