@@ -144,5 +144,10 @@ export {
 } from './plan/model.js';
 export type { CreatedPlan, CreatePlanOptions, PlanDetails, PlanPolicyResult } from './plan/plan-service.js';
 export type { HeadMode, RestoreCounts } from './plan/rollback-rules.js';
-export type { ConfirmContext, RollbackPreview, RollbackReport, RollbackRequest } from './plan/rollback-service.js';
+export type {
+  ConfirmContext,
+  RollbackPreview,
+  RollbackReport,
+  RollbackRequest,
+} from './plan/rollback-service.js';
 export { Savepoint, type SavepointOptions } from './savepoint.js';

@@ -89,7 +89,9 @@ function confirmWith<E extends object>(
   confirm: ((preview: RollbackPreview & E, context: ConfirmContext) => Promise<boolean>) | undefined,
   extras: E,
 ): RollbackRequest['confirm'] {
-  return confirm === undefined ? undefined : (preview, context) => confirm({ ...preview, ...extras }, context);
+  return confirm === undefined
+    ? undefined
+    : (preview, context) => confirm({ ...preview, ...extras }, context);
 }
 
 export class CorrectionService {

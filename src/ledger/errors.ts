@@ -77,7 +77,9 @@ export class CancelledError extends SavepointError {
       {
         details: { signal, operations: [...operations] },
         ...(unfinished.length > 0
-          ? { hint: 'savepoint recover finishes it; savepoint recover --abort returns to the state before it' }
+          ? {
+              hint: 'savepoint recover finishes it; savepoint recover --abort returns to the state before it',
+            }
           : {}),
       },
     );

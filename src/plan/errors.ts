@@ -1,6 +1,6 @@
-import type { RollbackPreview } from './rollback-service.js';
 import { ExitCode, SavepointError, type SavepointErrorOptions } from '../core/errors.js';
 import type { PlanState } from './model.js';
+import type { RollbackPreview } from './rollback-service.js';
 
 /** No plan has this id (exit 3, `PLAN_NOT_FOUND`). */
 export class PlanNotFoundError extends SavepointError {
@@ -121,7 +121,10 @@ export class SandboxChangedSincePreviewError extends SavepointError {
       ExitCode.confirmationRequired,
       'the sandbox changed after the preview was shown; nothing was changed',
       {
-        details: fresh === null ? {} : { planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored },
+        details:
+          fresh === null
+            ? {}
+            : { planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored },
         hint: 'look at the new preview (--dry-run) and run the rollback again',
       },
     );

@@ -190,9 +190,13 @@ export class RollbackService {
     });
     const { confirm } = request;
     if (confirm === undefined) {
-      return this.ledger.run(spec, async (op) => withoutState(await this.run(request, op, { expected: null })), {
-        summarize,
-      });
+      return this.ledger.run(
+        spec,
+        async (op) => withoutState(await this.run(request, op, { expected: null })),
+        {
+          summarize,
+        },
+      );
     }
     // Preview and ask without the lock; then lock, scan again, and go on only if the sandbox is
     // still what the confirmed preview showed (else ask again with the new one).

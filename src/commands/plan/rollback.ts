@@ -8,7 +8,7 @@ import {
   rollbackFlags,
   skippedNotes,
 } from '../../cli/rollback-view.js';
-import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
+import type { RollbackReport } from '../../plan/rollback-service.js';
 
 export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override summary = "Roll the plan's sandbox back to one of its checkpoints (undoable).";
@@ -48,7 +48,14 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       planId: args.plan,
       checkpointId: args.checkpoint,
       ...rollbackChoices(flags),
-      confirm: (preview) => this.confirm(preview, flags.yes),
+      confirm: confirmRollback(
+        flags.yes,
+        (preview) => [
+          `Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`,
+          ...describeRollback(preview).map((line) => `  ${line}`),
+        ],
+        'Roll back now? (a safety checkpoint makes it undoable)',
+      ),
     };
     const report = await savepoint.rollbacks.rollback(request);
     for (const line of skippedNotes(report.skippedPaths)) this.note(line);
@@ -67,16 +74,5 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       this.say(`  took ${report.durationMs} ms`);
     }
     return report;
-  }
-
-  private confirm(preview: RollbackPreview, yes: boolean): Promise<boolean> {
-    return confirmRollback(
-      yes,
-      [
-        `Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`,
-        ...describeRollback(preview).map((line) => `  ${line}`),
-      ],
-      'Roll back now? (a safety checkpoint makes it undoable)',
-    );
   }
 }
