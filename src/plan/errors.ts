@@ -1,6 +1,5 @@
 import { ExitCode, SavepointError, type SavepointErrorOptions } from '../core/errors.js';
 import type { PlanState } from './model.js';
-import type { RollbackPreview } from './rollback-service.js';
 
 /** No plan has this id (exit 3, `PLAN_NOT_FOUND`). */
 export class PlanNotFoundError extends SavepointError {
@@ -107,26 +106,16 @@ export class RollbackIncompleteError extends SavepointError {
 /**
  * The sandbox changed between the preview that was confirmed and the moment rollback took the
  * sandbox lock and scanned again (exit 8, `SANDBOX_CHANGED_SINCE_PREVIEW`); nothing was changed.
- * The rollback commands ask again with the new preview on a terminal; a `confirm` that cannot
- * ask again (off a terminal) throws this. `fresh`: the new preview, when rollback found it.
+ * The rollback commands then ask again with the new preview on a terminal; a `confirm` that
+ * cannot ask again (off a terminal) throws this to refuse.
  */
 export class SandboxChangedSincePreviewError extends SavepointError {
-  constructor(
-    readonly fresh: RollbackPreview | null = null,
-    /** The state the fresh preview was computed from (internal: compared at the next attempt). */
-    readonly freshState: string | null = null,
-  ) {
+  constructor(details: Record<string, unknown> = {}) {
     super(
       'SANDBOX_CHANGED_SINCE_PREVIEW',
       ExitCode.confirmationRequired,
       'the sandbox changed after the preview was shown; nothing was changed',
-      {
-        details:
-          fresh === null
-            ? {}
-            : { planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored },
-        hint: 'look at the new preview (--dry-run) and run the rollback again',
-      },
+      { details, hint: 'look at the new preview (--dry-run) and run the rollback again' },
     );
   }
 }

@@ -115,6 +115,16 @@ export interface RollbackRequest {
 /** How long rollback's index step retries while another git process holds `index.lock`, ms. */
 export const INDEX_LOCK_RETRY_MS = 2_000;
 
+/** Found under the lock: the sandbox is not what the confirmed preview showed; carries the new preview to ask again with. */
+class PreviewChanged extends SandboxChangedSincePreviewError {
+  constructor(
+    readonly fresh: RollbackPreview,
+    readonly freshState: string,
+  ) {
+    super({ planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored });
+  }
+}
+
 /** The preview part of a report (what `confirm` is shown). */
 function toPreview(report: RollbackReport): RollbackPreview {
   const { planId, checkpointId, restored, paths, preserved, inTheWay, head } = report;
@@ -213,9 +223,9 @@ export class RollbackService {
           { summarize },
         );
       } catch (error) {
-        if (!(error instanceof SandboxChangedSincePreviewError) || error.fresh === null) throw error;
+        if (!(error instanceof PreviewChanged)) throw error;
         changedSince = seen.preview;
-        seen = { preview: error.fresh, state: error.freshState ?? '' };
+        seen = { preview: error.fresh, state: error.freshState };
       }
     }
   }
@@ -271,7 +281,7 @@ export class RollbackService {
       });
       if ('look' in mode) return done(null, true);
       if (mode.expected !== null && mode.expected !== state) {
-        throw new SandboxChangedSincePreviewError(preview, state);
+        throw new PreviewChanged(preview, state);
       }
 
       // Always a new `safety` row, even when the sandbox equals the latest checkpoint or the
