@@ -73,7 +73,11 @@ export interface LedgerDeps {
  * outcome `cancelled` (not `failed`) when the operation had recorded no progress and had not
  * started changing the sandbox.
  */
-export const CANCELLING_CODES: ReadonlySet<string> = new Set(['CANCELLED', 'SANDBOX_CHANGED_SINCE_PREVIEW']);
+export const CANCELLING_CODES: ReadonlySet<string> = new Set([
+  'CANCELLED',
+  'CONFIRMATION_DECLINED',
+  'SANDBOX_CHANGED_SINCE_PREVIEW',
+]);
 
 /** An operation this process is running, as {@link cancelRunningOperations} sees it. */
 interface LiveOperation {
@@ -81,7 +85,7 @@ interface LiveOperation {
   kind: OperationKind;
   /** True once it recorded progress or said it is changing the sandbox: it may have changed something. */
   mayHaveChanged(): boolean;
-  /** Closes the row as `cancelled` and releases the sandbox lock, synchronously. */
+  /** Closes (or writes) the row as `cancelled` and releases the sandbox lock, if any, synchronously. */
   cancel(signal: 'SIGINT' | 'SIGTERM'): void;
 }
 
@@ -123,6 +127,54 @@ const AFTER_INTENT: Partial<Record<OperationKind, FaultPoint>> = {
 
 export class Ledger {
   constructor(private readonly deps: LedgerDeps) {}
+
+  /**
+   * Asks `question` (a confirmation) for the operation `spec` would be, WITHOUT the sandbox
+   * lock and without an open row: other processes go on meanwhile. The answer is recorded only
+   * when the operation stops there: a "no" as a finished row `cancelled` with
+   * `CONFIRMATION_DECLINED`; a thrown error as `cancelled` (a {@link CANCELLING_CODES} code) or
+   * `failed` (any other, e.g. `CONFIRMATION_REQUIRED`); a SIGINT/SIGTERM meanwhile (see
+   * {@link cancelRunningOperations}) as `cancelled` with `CANCELLED`. A "yes" records nothing:
+   * the operation's own row follows from {@link run}.
+   */
+  async ask(spec: OperationSpec, question: () => Promise<boolean>): Promise<boolean> {
+    const opId = this.deps.ids.next();
+    const stopped = (status: 'cancelled' | 'failed', code: string, message: string) => {
+      const { store, clock } = this.deps;
+      const at = clock.now().toISOString();
+      store.operations.record(
+        {
+          opId,
+          kind: spec.kind,
+          planId: spec.planId,
+          sandboxPath: spec.sandboxPath,
+          args: spec.args,
+          intentAt: at,
+          pid: process.pid,
+          hostname: hostname(),
+        },
+        { status, at, result: null, error: { code, message }, incomplete: false },
+      );
+    };
+    const entry: LiveOperation = {
+      opId,
+      kind: spec.kind,
+      mayHaveChanged: () => false,
+      cancel: (signal) => stopped('cancelled', 'CANCELLED', `stopped by ${signal} at the confirmation`),
+    };
+    live.add(entry);
+    try {
+      const answer = await question();
+      if (!answer) stopped('cancelled', 'CONFIRMATION_DECLINED', 'not confirmed; nothing was changed');
+      return answer;
+    } catch (error) {
+      const failure = toSavepointError(error);
+      stopped(CANCELLING_CODES.has(failure.code) ? 'cancelled' : 'failed', failure.code, failure.message);
+      throw error;
+    } finally {
+      live.delete(entry);
+    }
+  }
 
   /**
    * Runs `body` as one ledger operation under the sandbox lock: lock → refuse if an

@@ -214,7 +214,9 @@ export class RollbackService {
     let seen = { preview: toPreview(first), state: first.state };
     let changedSince: RollbackPreview | null = null;
     for (;;) {
-      if (!(await confirm(seen.preview, { changedSince }))) throw new ConfirmationError(true);
+      const { preview } = seen;
+      const question = () => confirm(preview, { changedSince });
+      if (!(await this.ledger.ask(spec, question))) throw new ConfirmationError(true);
       const expected = seen.state;
       try {
         return await this.ledger.run(
