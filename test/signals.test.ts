@@ -120,7 +120,8 @@ describe('a signal before anything changed: exit 130/143, operation cancelled, n
     const done = finished(child);
     // The intent row is written before the scan starts.
     const sp = await openSavepoint(repo);
-    for (let i = 0; i < 400 && sp.ops.list({ limit: 1 })[0]?.kind !== 'checkpoint.create'; i++) await sleep(5);
+    for (let i = 0; i < 400 && sp.ops.list({ limit: 1 })[0]?.kind !== 'checkpoint.create'; i++)
+      await sleep(5);
     sp.close();
     const sent = Date.now();
     child.kill('SIGTERM');
@@ -151,7 +152,9 @@ describe('a signal after the sandbox may have changed: left for recover', () => 
     );
     expect(run.status).toBe(143);
     expectPlain(run);
-    expect(run.stderr).toMatch(/^stopped by SIGTERM while rollback \w+ may have changed the sandbox; run `savepoint recover`\n/);
+    expect(run.stderr).toMatch(
+      /^stopped by SIGTERM while rollback \w+ may have changed the sandbox; run `savepoint recover`\n/,
+    );
     const [op] = await ops(repo, 'interrupted');
     expect(op).toMatchObject({ kind: 'rollback', state: 'interrupted' });
     const blocked = await runCli(repo, ['checkpoint', 'create', '--plan', plan.planId, '--json']);
