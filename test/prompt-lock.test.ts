@@ -83,7 +83,7 @@ describe('on a terminal: the question is asked without the sandbox lock', () => 
     writeFiles(repo, { 'saved-meanwhile.txt': 'do not lose me\n' });
 
     term.keys('y', 'Enter');
-    const screen = await term.waitFor(/The new preview:[^]*\(y\/N\)/);
+    const screen = await term.waitFor(/The new preview:[\s\S]*\(y\/N\)/);
     expect(screen).toContain('The sandbox changed while the question was open. The new preview:');
     expect(screen).toMatch(/D {2}saved-meanwhile\.txt/);
     term.keys('y', 'Enter');
@@ -97,7 +97,7 @@ describe('on a terminal: the question is asked without the sandbox lock', () => 
       ['committed', null],
       ['cancelled', 'SANDBOX_CHANGED_SINCE_PREVIEW'],
     ]);
-    const safetyId = (rollbacks[0]?.result as { safetyCheckpointId: string }).safetyCheckpointId;
+    const { safetyCheckpointId: safetyId } = rollbacks[0]?.result as { safetyCheckpointId: string };
     const safety = sp.checkpoints.get(safetyId);
     expect(git(repo, 'show', `${safety.commitSha}:saved-meanwhile.txt`)).toBe('do not lose me');
   });
