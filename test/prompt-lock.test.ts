@@ -97,7 +97,8 @@ describe('on a terminal: the question is asked without the sandbox lock', () => 
       ['committed', null],
       ['cancelled', 'SANDBOX_CHANGED_SINCE_PREVIEW'],
     ]);
-    const { safetyCheckpointId: safetyId } = rollbacks[0]?.result as { safetyCheckpointId: string };
+    const result = rollbacks[0]?.result as { safetyCheckpointId: string } | undefined;
+    const safetyId = result?.safetyCheckpointId ?? '';
     const safety = sp.checkpoints.get(safetyId);
     expect(git(repo, 'show', `${safety.commitSha}:saved-meanwhile.txt`)).toBe('do not lose me');
   });
