@@ -16,7 +16,7 @@ export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override description =
     `Every guard runs before anything changes. Then savepoint takes a safety checkpoint of the current state (roll back to it to undo this rollback), rewrites only the paths that differ from the checkpoint, sets the index to the checkpoint's staged state and moves HEAD back to the checkpoint's commit. Ignored files are never touched; a checkpoint file that would overwrite an ignored file stops the rollback before any change (exit 4), unless --force moves that file aside into .git/savepoint/aside/<safety-checkpoint>/. Nested repositories are never entered, moved or overwritten.
 
-Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
+Off a terminal, --yes is required (exit 8 otherwise). On a terminal the question is asked without holding the sandbox lock; if the sandbox changed before the rollback takes it, the new preview is shown and asked again. "n" exits 8, Ctrl-C 130, SIGTERM 143; nothing is changed. Preview with --dry-run.`;
 
   static override examples = [
     {
