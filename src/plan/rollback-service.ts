@@ -64,7 +64,7 @@ export interface RollbackReport extends RollbackPreview {
   /** What the safety snapshot left out (nested repositories, files over the size cap); rollback did not touch them. */
   skippedPaths: SkippedPath[];
   dryRun: boolean;
-  /** Wall time of the rollback, ms, not counting the wait for confirmation. */
+  /** Wall time of the rollback under the sandbox lock, ms (the preview shown before the question and the wait for the answer not counted). */
   durationMs: number;
 }
 
@@ -165,6 +165,13 @@ export class RollbackService {
    * Rolls a plan's sandbox back to one of its checkpoints, as one ledger operation under the
    * sandbox lock (a dry run takes neither: it changes nothing).
    *
+   * With `confirm`: the guards and the preview run first without the lock, `confirm` is
+   * asked without it (and without an open ledger row: see {@link Ledger.ask}), then the lock is
+   * taken and everything is checked and scanned again. A sandbox that differs from the
+   * confirmed preview (trees, HEAD, files in the way or kept) closes that attempt `cancelled`
+   * (`SANDBOX_CHANGED_SINCE_PREVIEW`), releases the lock and asks `confirm` again with the new
+   * preview. Without `confirm`, one scan under the lock.
+   *
    * Crash safety: the safety checkpoint's id is recorded in the operation's progress in the
    * same transaction as its row, before any file changes; if the process dies later,
    * `savepoint recover` finishes the rollback or (`--abort`) returns to the safety checkpoint.
@@ -179,6 +186,7 @@ export class RollbackService {
    * @throws {BusyError} `BUSY` (6): `index.lock` or the sandbox lock held
    * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (7): run `savepoint recover` first
    * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
+   * @throws {SandboxChangedSincePreviewError} `SANDBOX_CHANGED_SINCE_PREVIEW` (8): thrown by `confirm` when asked again
    * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9): ref gone; a patch checkpoint's HEAD commit gone
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (9): a patch checkpoint's base commit is gone or its patch does not apply
    * @throws {CheckpointUnsafePathError} `CHECKPOINT_UNSAFE_PATH` (9): the target's tree holds a `..`, absolute, empty or `.git` path (dry run too)
