@@ -103,9 +103,15 @@ export abstract class SavepointCommand<T> extends Command {
 
   abstract override run(): Promise<T>;
 
+  /**
+   * SIGINT/SIGTERM end the command with exit 130/143 (`CANCELLED`). False for a command that
+   * handles them itself (`exec` forwards them to the command it runs and exits with its status).
+   */
+  static exitOnSignal = true;
+
   override async init(): Promise<void> {
     await super.init();
-    hookSignals(this.jsonEnabled());
+    if ((this.constructor as typeof SavepointCommand).exitOnSignal) hookSignals(this.jsonEnabled());
   }
 
   /**
