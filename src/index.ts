@@ -107,8 +107,13 @@ export {
 } from './exec/exec-service.js';
 export { Attempt, AttemptOutcome, FinishedAttempt, FinishedOutcome } from './exec/model.js';
 export type { DoctorProblem, DoctorReport, ProblemKind } from './ledger/doctor-service.js';
-export { DoctorProblemsError, OperationInterruptedError, OperationNotFoundError } from './ledger/errors.js';
-export { DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';
+export {
+  CancelledError,
+  DoctorProblemsError,
+  OperationInterruptedError,
+  OperationNotFoundError,
+} from './ledger/errors.js';
+export { cancelRunningOperations, DEFAULT_LOCK_WAIT_MS } from './ledger/ledger.js';
 export {
   Operation,
   OperationKind,
@@ -128,6 +133,7 @@ export {
   PlanNotFoundError,
   PlanStateChangedError,
   RollbackIncompleteError,
+  SandboxChangedSincePreviewError,
 } from './plan/errors.js';
 export {
   DEFAULT_RETENTION_MAX,
@@ -140,5 +146,10 @@ export {
 } from './plan/model.js';
 export type { CreatedPlan, CreatePlanOptions, PlanDetails, PlanPolicyResult } from './plan/plan-service.js';
 export type { HeadMode, RestoreCounts } from './plan/rollback-rules.js';
-export type { RollbackPreview, RollbackReport, RollbackRequest } from './plan/rollback-service.js';
+export type {
+  ConfirmContext,
+  RollbackPreview,
+  RollbackReport,
+  RollbackRequest,
+} from './plan/rollback-service.js';
 export { Savepoint, type SavepointOptions } from './savepoint.js';

@@ -114,11 +114,9 @@ describe("rollback's index step and .git/index.lock", () => {
       sp.rollbacks.rollback({
         planId: plan.planId,
         checkpointId: checkpoint.checkpointId,
-        // Another git process takes the index lock after the guards ran.
-        confirm: async () => {
-          writeFileSync(lock, '');
-          return true;
-        },
+        // Another git process takes the index lock after the guards ran (the confirmation is
+        // followed by a fresh check under the sandbox lock, so it cannot be the moment).
+        onSafety: () => writeFileSync(lock, ''),
       }),
       BusyError,
       'BUSY',

@@ -257,7 +257,7 @@ describe('refused rollbacks change nothing', () => {
     expect(stagedEntries(repo).map((line) => line.split('\t')[1])).toEqual(['a.txt', 'b.txt']);
   });
 
-  it('a file created while the confirmation was pending, where rollback restores one: PATH_IN_THE_WAY, exit 4, file kept', async () => {
+  it('a file created after the scan under the lock, before the first write, where rollback restores one: PATH_IN_THE_WAY, exit 4, file kept', async () => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     const before = repoState(repo);
 
@@ -265,11 +265,10 @@ describe('refused rollbacks change nothing', () => {
       sp.rollbacks.rollback({
         planId: plan.planId,
         checkpointId: checkpoint.checkpointId,
-        confirm: async () => {
-          // b.txt is absent now and present in the checkpoint; someone writes it during the prompt.
-          writeFiles(repo, { 'b.txt': 'written during the prompt\n' });
-          return true;
-        },
+        // b.txt is absent now and present in the checkpoint; a process that does not use
+        // savepoint writes it after the scan (a change during the question gets a new preview
+        // instead: test/prompt-lock.test.ts).
+        onSafety: () => writeFiles(repo, { 'b.txt': 'written during the prompt\n' }),
       }),
       PathInTheWayError,
       'PATH_IN_THE_WAY',
@@ -285,7 +284,7 @@ describe('refused rollbacks change nothing', () => {
     expect(tempIndexFiles(path.join(repo, '.git'))).toEqual([]);
   });
 
-  it('a file edited while the confirmation was pending, that rollback rewrites: PATH_IN_THE_WAY, exit 4, edit kept', async () => {
+  it('a file edited after the scan under the lock, before the first write, that rollback rewrites: PATH_IN_THE_WAY, exit 4, edit kept', async () => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     const before = repoState(repo);
 
@@ -293,10 +292,7 @@ describe('refused rollbacks change nothing', () => {
       sp.rollbacks.rollback({
         planId: plan.planId,
         checkpointId: checkpoint.checkpointId,
-        confirm: async () => {
-          writeFiles(repo, { 'a.txt': 'edited during the prompt, a longer line\n' });
-          return true;
-        },
+        onSafety: () => writeFiles(repo, { 'a.txt': 'edited during the prompt, a longer line\n' }),
       }),
       PathInTheWayError,
       'PATH_IN_THE_WAY',
@@ -325,7 +321,7 @@ describe('refused rollbacks change nothing', () => {
     expect(git(repo, 'show', `${safety.treeSha}:a.txt`)).toBe('edited during the prompt, a longer line');
   });
 
-  it('HEAD moved while the confirmation was pending: HEAD_CHANGED, exit 4, before any file changed; the retry works', async () => {
+  it('HEAD moved after the scan under the lock, before the first write: HEAD_CHANGED, exit 4, before any file changed; the retry works', async () => {
     const { repo, sp, plan, checkpoint } = await planWithChanges();
     writeFiles(repo, { 'a.txt': 'committed before the rollback\n' });
     git(repo, 'add', 'a.txt');
@@ -339,10 +335,9 @@ describe('refused rollbacks change nothing', () => {
       sp.rollbacks.rollback({
         planId: plan.planId,
         checkpointId: checkpoint.checkpointId,
-        confirm: async () => {
+        onSafety: () => {
           git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits during the prompt');
           during = repoState(repo);
-          return true;
         },
       }),
       HeadChangedError,
@@ -368,10 +363,7 @@ describe('refused rollbacks change nothing', () => {
       sp.rollbacks.rollback({
         planId: plan.planId,
         checkpointId: checkpoint.checkpointId,
-        confirm: async () => {
-          writeFiles(repo, { 'b.txt': 'written during the prompt\n' });
-          return true;
-        },
+        onSafety: () => writeFiles(repo, { 'b.txt': 'written during the prompt\n' }),
       }),
       PathInTheWayError,
       'PATH_IN_THE_WAY',

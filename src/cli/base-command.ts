@@ -10,6 +10,8 @@ import * as Errors from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 import type * as Interfaces from '@oclif/core/interfaces';
 import { SavepointError, toSavepointError, UsageError } from '../core/errors.js';
+import { CancelledError } from '../ledger/errors.js';
+import { cancelRunningOperations } from '../ledger/ledger.js';
 import type { Savepoint } from '../savepoint.js';
 import { visible } from './visible.js';
 
@@ -51,6 +53,37 @@ function waitMs(value: string | undefined): number | undefined {
   return Math.round(seconds * 1000);
 }
 
+/** Codes that are a stop the user asked for, not a failure: reported as a plain line, not a red error. */
+const PLAIN_CODES: ReadonlySet<string> = new Set(['CANCELLED', 'CONFIRMATION_DECLINED']);
+
+/** The human report of a failure, without color: `Error [CODE]: message`, or just the message for {@link PLAIN_CODES}. */
+function plainReport(failure: SavepointError): string {
+  const hint = failure.hint ? `Hint: ${visible(failure.hint, true)}\n` : '';
+  return `${visible(failure.message, true)}\n${hint}`;
+}
+
+let signalsHooked = false;
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM: close the running operation as `cancelled` when it has changed
+ * nothing (else leave it for `savepoint recover`), report `CANCELLED` like any failure (plain
+ * line, or the JSON envelope) and exit 130 / 143. Everything here is synchronous: the process
+ * ends in this handler, whatever the interrupted code was awaiting. Private temp files are
+ * removed by their own `exit` handler (src/git/temp-files.ts).
+ */
+function hookSignals(json: boolean): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    const error = new CancelledError(signal, cancelRunningOperations(signal));
+    if (json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+    else process.stderr.write(plainReport(error));
+    process.exit(error.exitCode);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
 export abstract class SavepointCommand<T> extends Command {
   static override enableJsonFlag = true;
 
@@ -69,6 +102,17 @@ export abstract class SavepointCommand<T> extends Command {
   private savepoint: Savepoint | undefined;
 
   abstract override run(): Promise<T>;
+
+  /**
+   * SIGINT/SIGTERM end the command with exit 130/143 (`CANCELLED`). False for a command that
+   * handles them itself (`exec` forwards them to the command it runs and exits with its status).
+   */
+  static exitOnSignal = true;
+
+  override async init(): Promise<void> {
+    await super.init();
+    if ((this.constructor as typeof SavepointCommand).exitOnSignal) hookSignals(this.jsonEnabled());
+  }
 
   /**
    * Opens the library for the repository of `cwd` (default `--cwd`, then the process's
@@ -120,6 +164,10 @@ export abstract class SavepointCommand<T> extends Command {
     process.exitCode = failure.exitCode;
     if (this.jsonEnabled()) {
       this.logJson({ error: failure.toJSON() });
+      return;
+    }
+    if (PLAIN_CODES.has(failure.code)) {
+      process.stderr.write(plainReport(failure));
       return;
     }
     const { default: pc } = await import('picocolors');

@@ -4,8 +4,9 @@
  */
 import * as Flags from '@oclif/core/flags';
 import type { SkippedPath } from '../checkpoint/model.js';
-import { ConfirmationError } from '../plan/errors.js';
-import type { RollbackPreview, RollbackReport } from '../plan/rollback-service.js';
+import { CancelledError } from '../ledger/errors.js';
+import { ConfirmationError, SandboxChangedSincePreviewError } from '../plan/errors.js';
+import type { ConfirmContext, RollbackPreview, RollbackReport } from '../plan/rollback-service.js';
 import { changeLetter, color, short, skipReason, visible } from './render.js';
 
 /**
@@ -87,16 +88,39 @@ export function describeDone(report: RollbackReport): string[] {
 }
 
 /**
- * The confirmation rule of every rollback: `--yes` goes on; off a terminal (stdin or stderr
- * not a TTY) refuse with CONFIRMATION_REQUIRED (exit 8); on a terminal show `lines` on stderr
- * and ask.
+ * The confirmation of every rollback command, as the service's `confirm`: none with `--yes`
+ * (`undefined`: the rollback asks nothing and scans once, under the lock). Otherwise, off a
+ * terminal (stdin or stderr not a TTY) it refuses with CONFIRMATION_REQUIRED; on a terminal it
+ * shows `lines(preview)` on stderr and asks `question` (default no). The rollback asks without
+ * holding the sandbox lock; when the sandbox changed before it took the lock, it asks again
+ * with the new preview, announced as such (off a terminal by then: SANDBOX_CHANGED_SINCE_PREVIEW).
+ * Ctrl-C at the question is CANCELLED (exit 130), nothing changed.
  *
  * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` (exit 8)
+ * @throws {SandboxChangedSincePreviewError} `SANDBOX_CHANGED_SINCE_PREVIEW` (exit 8)
+ * @throws {CancelledError} `CANCELLED` (exit 130)
  */
-export async function confirmRollback(yes: boolean, lines: string[], question: string): Promise<boolean> {
-  if (yes) return true;
-  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new ConfirmationError(false);
-  for (const line of lines) process.stderr.write(`${line}\n`);
-  const { default: confirm } = await import('@inquirer/confirm');
-  return confirm({ message: question, default: false }, { output: process.stderr });
+export function confirmRollback<P extends RollbackPreview>(
+  yes: boolean,
+  lines: (preview: P) => string[],
+  question: string,
+): ((preview: P, context: ConfirmContext) => Promise<boolean>) | undefined {
+  if (yes) return undefined;
+  return async (preview, { changedSince }) => {
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      if (changedSince !== null) throw new SandboxChangedSincePreviewError();
+      throw new ConfirmationError(false);
+    }
+    if (changedSince !== null)
+      process.stderr.write('The sandbox changed while the question was open. The new preview:\n');
+    for (const line of lines(preview)) process.stderr.write(`${line}\n`);
+    const { default: confirm } = await import('@inquirer/confirm');
+    try {
+      return await confirm({ message: question, default: false }, { output: process.stderr });
+    } catch (error) {
+      // Ctrl-C in the prompt's raw mode is a key, not a signal: @inquirer/core rejects with this.
+      if (error instanceof Error && error.name === 'ExitPromptError') throw new CancelledError('SIGINT');
+      throw error;
+    }
+  };
 }

@@ -5,6 +5,9 @@ import { UsageError } from '../core/errors.js';
 import type { ExecResult } from '../exec/exec-service.js';
 
 export default class Exec extends SavepointCommand<ExecResult> {
+  // SIGINT/SIGTERM go to the command it runs (src/process/command-runner.ts); exec exits with its status.
+  static override exitOnSignal = false;
+
   static override summary = 'Run a tool call as a transactional step: checkpoint, run, record the attempt.';
 
   static override description =

@@ -43,16 +43,15 @@ Without --plan, the plan is the active plan of the sandbox containing the curren
     const savepoint = await this.open(flags);
     const request: Parameters<typeof savepoint.undo>[0] = {
       ...rollbackChoices(flags),
-      confirm: (preview) =>
-        confirmRollback(
-          flags.yes,
-          [
-            `Undoing the rollback to ${preview.undone.rollbackTarget} returns plan ${preview.planId} to its safety checkpoint ${preview.checkpointId} and will restore`,
-            ...describeRollback(preview).map((line) => `  ${line}`),
-            ...decisionLines(preview),
-          ],
-          'Undo now? (a safety checkpoint makes the undo undoable too)',
-        ),
+      confirm: confirmRollback(
+        flags.yes,
+        (preview: UndoPreview) => [
+          `Undoing the rollback to ${preview.undone.rollbackTarget} returns plan ${preview.planId} to its safety checkpoint ${preview.checkpointId} and will restore`,
+          ...describeRollback(preview).map((line) => `  ${line}`),
+          ...decisionLines(preview),
+        ],
+        'Undo now? (a safety checkpoint makes the undo undoable too)',
+      ),
     };
     if (flags.plan !== undefined) request.planId = flags.plan;
     const report = await savepoint.undo(request);

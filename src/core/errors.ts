@@ -19,6 +19,10 @@ export const ExitCode = {
   confirmationRequired: 8,
   integrity: 9,
   internal: 10,
+  /** 128 + SIGINT (2), the shell's convention: stopped by Ctrl-C. */
+  sigint: 130,
+  /** 128 + SIGTERM (15): stopped by SIGTERM. */
+  sigterm: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -39,6 +43,7 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [8, 'confirmation required (or declined)'],
   [9, 'integrity: checkpoint objects missing, foreign or newer database, doctor found problems'],
   [10, 'internal bug'],
+  [130, 'stopped by SIGINT (Ctrl-C); 143: stopped by SIGTERM'],
 ];
 
 /** Optional extras of a {@link SavepointError}. */

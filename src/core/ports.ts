@@ -354,6 +354,8 @@ export interface OperationStore {
    * row survives a power loss, not only a killed process.
    */
   begin(intent: OperationIntent): void;
+  /** Inserts a row that is finished already (intent and outcome in one insert): an operation that stopped before it started. */
+  record(intent: OperationIntent, outcome: OperationOutcome): void;
   /** Merges `progress` into the row's progress (call inside a store transaction to tie it to other writes). */
   progress(opId: string, progress: Record<string, unknown>): void;
   /** Writes the outcome; false when the row already had one. */
@@ -495,6 +497,11 @@ export interface Store {
 export interface HeldLock {
   /** Releases the lock. Idempotent. */
   release(): Promise<void>;
+  /**
+   * Releases the lock synchronously, for a process about to exit on a signal (no await is
+   * possible there). Idempotent, and a no-op after {@link release}.
+   */
+  releaseSync(): void;
 }
 
 /** Per-sandbox locks, shared by every process working on the repository. */

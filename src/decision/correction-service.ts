@@ -16,6 +16,7 @@ import { InternalError } from '../core/errors.js';
 import type { Plan } from '../plan/model.js';
 import type { HeadMode } from '../plan/rollback-rules.js';
 import type {
+  ConfirmContext,
   RollbackPreview,
   RollbackReport,
   RollbackRequest,
@@ -72,16 +73,26 @@ interface RollbackOptions {
 /** Options of {@link CorrectionService.revert}. */
 export interface CorrectionRequest extends RollbackOptions {
   decisionId: string;
-  /** Asked once, after the preview and before any change; resolve true to go on. */
-  confirm: (preview: CorrectionPreview) => Promise<boolean>;
+  /** As {@link RollbackRequest.confirm}: asked without the sandbox lock, again if the sandbox changed meanwhile; absent: no question. */
+  confirm?: ((preview: CorrectionPreview, context: ConfirmContext) => Promise<boolean>) | undefined;
 }
 
 /** Options of {@link CorrectionService.undo}. */
 export interface UndoRequest extends RollbackOptions {
   /** Default: the active plan of the sandbox containing the library's `cwd`. */
   planId?: string;
-  /** Asked once, after the preview and before any change; resolve true to go on. */
-  confirm: (preview: UndoPreview) => Promise<boolean>;
+  /** As {@link RollbackRequest.confirm}: asked without the sandbox lock, again if the sandbox changed meanwhile; absent: no question. */
+  confirm?: ((preview: UndoPreview, context: ConfirmContext) => Promise<boolean>) | undefined;
+}
+
+/** A rollback's `confirm` showing `extras` next to the preview; none when `confirm` is absent. */
+function confirmWith<E extends object>(
+  confirm: ((preview: RollbackPreview & E, context: ConfirmContext) => Promise<boolean>) | undefined,
+  extras: E,
+): RollbackRequest['confirm'] {
+  return confirm === undefined
+    ? undefined
+    : (preview, context) => confirm({ ...preview, ...extras }, context);
 }
 
 export class CorrectionService {
@@ -119,7 +130,7 @@ export class CorrectionService {
       ...this.rollbackOptions(request),
       planId: decision.planId,
       checkpointId: decision.checkpointId,
-      confirm: (preview) => request.confirm({ ...preview, ...extras }),
+      confirm: confirmWith(request.confirm, extras),
       operation: { kind: 'correction.revert', args: { decisionId: decision.decisionId } },
       // In the safety checkpoint's transaction, before any file changes: all or nothing.
       onSafety: (safetyId) => {
@@ -173,7 +184,7 @@ export class CorrectionService {
       ...this.rollbackOptions(request),
       planId: plan.planId,
       checkpointId: last.checkpointId,
-      confirm: (preview) => request.confirm({ ...preview, ...extras }),
+      confirm: confirmWith(request.confirm, extras),
       operation: { kind: 'undo', args: { undoneSafetyCheckpointId: last.checkpointId } },
       // In the safety checkpoint's transaction: only rows still in the state the undone rollback left them in.
       onSafety: (safetyId) => {

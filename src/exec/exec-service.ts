@@ -167,7 +167,6 @@ export class ExecService {
         const report = await this.rollbacks.rollback({
           planId: plan.planId,
           checkpointId,
-          confirm: async () => true,
         });
         rollbackSafetyCheckpointId = report.safetyCheckpointId;
         outcome = 'rolled_back';

@@ -56,3 +56,32 @@ export class DoctorProblemsError extends SavepointError {
     );
   }
 }
+
+/**
+ * The process was stopped by SIGINT (Ctrl-C, exit 130) or SIGTERM (exit 143), code `CANCELLED`.
+ * `details.operations` lists what the running operation became: `cancelled` when it had changed
+ * nothing, `interrupted` when it may have (then `savepoint recover` resolves it).
+ */
+export class CancelledError extends SavepointError {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    operations: readonly { opId: string; kind: string; state: 'cancelled' | 'interrupted' }[] = [],
+  ) {
+    const unfinished = operations.filter((op) => op.state === 'interrupted');
+    super(
+      'CANCELLED',
+      signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm,
+      unfinished.length > 0
+        ? `stopped by ${signal} while ${unfinished.map((op) => `${op.kind} ${op.opId}`).join(', ')} may have changed the sandbox; run \`savepoint recover\``
+        : `stopped by ${signal}; nothing was changed`,
+      {
+        details: { signal, operations: [...operations] },
+        ...(unfinished.length > 0
+          ? {
+              hint: 'savepoint recover finishes it; savepoint recover --abort returns to the state before it',
+            }
+          : {}),
+      },
+    );
+  }
+}

@@ -68,6 +68,56 @@ export interface LedgerDeps {
   lockWaitMs: number;
 }
 
+/**
+ * Error codes that stop an operation on purpose before it changes anything: recorded with the
+ * outcome `cancelled` (not `failed`) when the operation had recorded no progress and had not
+ * started changing the sandbox.
+ */
+export const CANCELLING_CODES: ReadonlySet<string> = new Set([
+  'CANCELLED',
+  'CONFIRMATION_DECLINED',
+  'SANDBOX_CHANGED_SINCE_PREVIEW',
+]);
+
+/** An operation this process is running, as {@link cancelRunningOperations} sees it. */
+interface LiveOperation {
+  opId: string;
+  kind: OperationKind;
+  /** True once it recorded progress or said it is changing the sandbox: it may have changed something. */
+  mayHaveChanged(): boolean;
+  /** Closes (or writes) the row as `cancelled` and releases the sandbox lock, if any, synchronously. */
+  cancel(signal: 'SIGINT' | 'SIGTERM'): void;
+}
+
+/** The operations running in this process (a command runs one; the library may run several). */
+const live = new Set<LiveOperation>();
+
+/**
+ * What a signal handler calls before the process exits on SIGINT or SIGTERM (the CLI does; a
+ * library user may): synchronously closes every running operation of this process that has
+ * changed nothing (no progress recorded, sandbox not being changed) as `cancelled`, error
+ * `CANCELLED`, and releases its sandbox lock. An operation that may have changed the sandbox is
+ * left without outcome, so once the process is gone it is `interrupted` and `savepoint recover`
+ * resolves it. Safe to call between any two awaits: every store write is synchronous.
+ *
+ * @returns each running operation with the state it is left in
+ */
+export function cancelRunningOperations(
+  signal: 'SIGINT' | 'SIGTERM',
+): { opId: string; kind: OperationKind; state: 'cancelled' | 'interrupted' }[] {
+  const result: { opId: string; kind: OperationKind; state: 'cancelled' | 'interrupted' }[] = [];
+  for (const op of [...live]) {
+    if (op.mayHaveChanged()) {
+      result.push({ opId: op.opId, kind: op.kind, state: 'interrupted' });
+      continue;
+    }
+    op.cancel(signal);
+    live.delete(op);
+    result.push({ opId: op.opId, kind: op.kind, state: 'cancelled' });
+  }
+  return result;
+}
+
 const AFTER_INTENT: Partial<Record<OperationKind, FaultPoint>> = {
   'checkpoint.create': 'checkpoint.after-intent',
   rollback: 'rollback.after-intent',
@@ -77,6 +127,54 @@ const AFTER_INTENT: Partial<Record<OperationKind, FaultPoint>> = {
 
 export class Ledger {
   constructor(private readonly deps: LedgerDeps) {}
+
+  /**
+   * Asks `question` (a confirmation) for the operation `spec` would be, WITHOUT the sandbox
+   * lock and without an open row: other processes go on meanwhile. The answer is recorded only
+   * when the operation stops there: a "no" as a finished row `cancelled` with
+   * `CONFIRMATION_DECLINED`; a thrown error as `cancelled` (a {@link CANCELLING_CODES} code) or
+   * `failed` (any other, e.g. `CONFIRMATION_REQUIRED`); a SIGINT/SIGTERM meanwhile (see
+   * {@link cancelRunningOperations}) as `cancelled` with `CANCELLED`. A "yes" records nothing:
+   * the operation's own row follows from {@link run}.
+   */
+  async ask(spec: OperationSpec, question: () => Promise<boolean>): Promise<boolean> {
+    const opId = this.deps.ids.next();
+    const stopped = (status: 'cancelled' | 'failed', code: string, message: string) => {
+      const { store, clock } = this.deps;
+      const at = clock.now().toISOString();
+      store.operations.record(
+        {
+          opId,
+          kind: spec.kind,
+          planId: spec.planId,
+          sandboxPath: spec.sandboxPath,
+          args: spec.args,
+          intentAt: at,
+          pid: process.pid,
+          hostname: hostname(),
+        },
+        { status, at, result: null, error: { code, message }, incomplete: false },
+      );
+    };
+    const entry: LiveOperation = {
+      opId,
+      kind: spec.kind,
+      mayHaveChanged: () => false,
+      cancel: (signal) => stopped('cancelled', 'CANCELLED', `stopped by ${signal} at the confirmation`),
+    };
+    live.add(entry);
+    try {
+      const answer = await question();
+      if (!answer) stopped('cancelled', 'CONFIRMATION_DECLINED', 'not confirmed; nothing was changed');
+      return answer;
+    } catch (error) {
+      const failure = toSavepointError(error);
+      stopped(CANCELLING_CODES.has(failure.code) ? 'cancelled' : 'failed', failure.code, failure.message);
+      throw error;
+    } finally {
+      live.delete(entry);
+    }
+  }
 
   /**
    * Runs `body` as one ledger operation under the sandbox lock: lock → refuse if an
@@ -114,26 +212,49 @@ export class Ledger {
       const point = AFTER_INTENT[spec.kind];
       if (point) faultPoint(point);
       let changing = false;
+      let progressed = false;
       const op: RunningOperation = {
         opId,
-        progress: (progress) => store.operations.progress(opId, progress),
+        progress: (progress) => {
+          store.operations.progress(opId, progress);
+          progressed = true;
+        },
         changingSandbox: () => {
           changing = true;
         },
       };
+      const entry: LiveOperation = {
+        opId,
+        kind: spec.kind,
+        mayHaveChanged: () => changing || progressed,
+        cancel: (signal) => {
+          store.operations.finish(opId, {
+            status: 'cancelled',
+            at: clock.now().toISOString(),
+            result: null,
+            error: { code: 'CANCELLED', message: `stopped by ${signal} before it changed anything` },
+            incomplete: false,
+          });
+          lock.releaseSync();
+        },
+      };
+      live.add(entry);
       let value: T;
       try {
         value = await body(op);
       } catch (error) {
         const failure = toSavepointError(error);
+        const cancelled = CANCELLING_CODES.has(failure.code) && !changing && !progressed;
         store.operations.finish(opId, {
-          status: 'failed',
+          status: cancelled ? 'cancelled' : 'failed',
           at: clock.now().toISOString(),
           result: null,
           error: { code: failure.code, message: failure.message },
           incomplete: changing,
         });
         throw error;
+      } finally {
+        live.delete(entry);
       }
       store.operations.finish(opId, {
         status: 'committed',

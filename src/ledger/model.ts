@@ -24,8 +24,12 @@ export const OperationKind = z.enum([
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
-/** The outcome row: `committed` (it did what it set out to do) or `failed` (with an error code). */
-export const OperationStatus = z.enum(['committed', 'failed']);
+/**
+ * The outcome row: `committed` (it did what it set out to do), `failed` (with an error code), or
+ * `cancelled` (stopped by a signal or a changed sandbox before it changed anything; the error
+ * code says why: `CANCELLED`, `SANDBOX_CHANGED_SINCE_PREVIEW`).
+ */
+export const OperationStatus = z.enum(['committed', 'failed', 'cancelled']);
 export type OperationStatus = z.infer<typeof OperationStatus>;
 
 /** What `savepoint recover` did with an unresolved operation: finished it, or returned to its pre-state. */
@@ -74,6 +78,7 @@ export type Operation = z.infer<typeof Operation>;
  * - `interrupted`: no outcome and its process is gone (killed, crashed, power loss);
  * - `incomplete`: failed after changing the sandbox; awaits `recover` like `interrupted`;
  * - `committed` / `failed`: the outcome row says so;
+ * - `cancelled`: stopped (a signal, a sandbox changed since the preview) before it changed anything;
  * - `recovered`: `savepoint recover` resolved it (see `recovery` for how).
  */
 export const OperationState = z.enum(OPERATION_STATES);

@@ -20,13 +20,14 @@ export const OPERATION_STATES = [
   'incomplete',
   'committed',
   'failed',
+  'cancelled',
   'recovered',
 ] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 
 /** The fields of an operation row its state derives from (an `Operation` of `model.ts`). */
 interface OperationOutcomeFields {
-  status: 'committed' | 'failed' | null;
+  status: 'committed' | 'failed' | 'cancelled' | null;
   incomplete: boolean;
   recovery: 'forward' | 'abort' | null;
 }

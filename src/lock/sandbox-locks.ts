@@ -11,6 +11,7 @@
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
  */
 import { createHash } from 'node:crypto';
+import { rmdirSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -160,6 +161,18 @@ export class FileSandboxLocks implements SandboxLocks {
               process.stderr.write(
                 `savepoint: warning: the sandbox lock was taken over: ${String(compromised)}\n`,
               );
+            }
+          },
+          releaseSync: () => {
+            if (released) return;
+            released = true;
+            // What proper-lockfile's release does (rmdir of the lock directory), without its
+            // promise; its refresh timer dies with the exiting process.
+            try {
+              rmSync(ownerFile, { force: true });
+              rmdirSync(lockDir);
+            } catch {
+              // Left behind, the lock of a dead process is taken over at once by the next command.
             }
           },
         };

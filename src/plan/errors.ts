@@ -152,3 +152,20 @@ export class RollbackIncompleteError extends SavepointError {
     });
   }
 }
+
+/**
+ * The sandbox changed between the preview that was confirmed and the moment rollback took the
+ * sandbox lock and scanned again (exit 8, `SANDBOX_CHANGED_SINCE_PREVIEW`); nothing was changed.
+ * The rollback commands then ask again with the new preview on a terminal; a `confirm` that
+ * cannot ask again (off a terminal) throws this to refuse.
+ */
+export class SandboxChangedSincePreviewError extends SavepointError {
+  constructor(details: Record<string, unknown> = {}) {
+    super(
+      'SANDBOX_CHANGED_SINCE_PREVIEW',
+      ExitCode.confirmationRequired,
+      'the sandbox changed after the preview was shown; nothing was changed',
+      { details, hint: 'look at the new preview (--dry-run) and run the rollback again' },
+    );
+  }
+}

@@ -29,7 +29,12 @@ import type {
 } from '../core/ports.js';
 import { type Ledger, planOperation, type RunningOperation } from '../ledger/ledger.js';
 import type { RollbackKind } from '../ledger/model.js';
-import { ConfirmationError, HeadChangedError, RollbackIncompleteError } from './errors.js';
+import {
+  ConfirmationError,
+  HeadChangedError,
+  RollbackIncompleteError,
+  SandboxChangedSincePreviewError,
+} from './errors.js';
 import type { Plan } from './model.js';
 import {
   countChanges,
@@ -76,8 +81,14 @@ export interface RollbackReport extends RollbackPreview {
   /** What the safety snapshot left out (nested repositories, files over the size cap); rollback did not touch them. */
   skippedPaths: SkippedPath[];
   dryRun: boolean;
-  /** Wall time of the rollback, ms, not counting the wait for confirmation. */
+  /** Wall time of the rollback under the sandbox lock, ms (the preview shown before the question and the wait for the answer not counted). */
   durationMs: number;
+}
+
+/** What {@link RollbackRequest.confirm} is told besides the preview. */
+export interface ConfirmContext {
+  /** The preview confirmed before, when the sandbox changed since it was shown; else null. */
+  changedSince: RollbackPreview | null;
 }
 
 /** Options of {@link RollbackService.rollback}. */
@@ -94,10 +105,15 @@ export interface RollbackRequest {
    */
   force?: boolean;
   /**
-   * Asked once, after the preview and before any change. Resolve true to go on. Throw
-   * (e.g. {@link ConfirmationError}) to refuse without asking.
+   * Asked after the preview and before any change, WITHOUT the sandbox lock held (a human may
+   * take minutes; other savepoint processes go on meanwhile). Resolve true to go on. Throw
+   * (e.g. {@link ConfirmationError}) to refuse without asking. After a yes, rollback takes the
+   * lock and scans again; if the sandbox changed since the preview, `confirm` is asked again
+   * with the new preview and `changedSince` set to the one it confirmed (throw
+   * {@link SandboxChangedSincePreviewError} to refuse instead). Absent: no question (`--yes`),
+   * and the preview is computed once, under the lock.
    */
-  confirm: (preview: RollbackPreview) => Promise<boolean>;
+  confirm?: ((preview: RollbackPreview, context: ConfirmContext) => Promise<boolean>) | undefined;
   /**
    * The ledger operation this rollback runs as, when it is part of a larger action
    * (`correction.revert`, `undo`): its kind, and arguments added to the intent row.
@@ -122,6 +138,28 @@ export interface RollbackRequest {
 
 /** How long rollback's index step retries while another git process holds `index.lock`, ms. */
 export const INDEX_LOCK_RETRY_MS = 2_000;
+
+/** Found under the lock: the sandbox is not what the confirmed preview showed; carries the new preview to ask again with. */
+class PreviewChanged extends SandboxChangedSincePreviewError {
+  constructor(
+    readonly fresh: RollbackPreview,
+    readonly freshState: string,
+  ) {
+    super({ planId: fresh.planId, checkpointId: fresh.checkpointId, restored: fresh.restored });
+  }
+}
+
+/** The preview part of a report (what `confirm` is shown). */
+function toPreview(report: RollbackReport): RollbackPreview {
+  const { planId, checkpointId, restored, paths, preserved, inTheWay, aside, head } = report;
+  return { planId, checkpointId, restored, paths, preserved, inTheWay, aside, head };
+}
+
+/** The report without the internal state fingerprint. */
+function withoutState(report: RollbackReport & { state: string }): RollbackReport {
+  const { state: _state, ...rest } = report;
+  return rest;
+}
 
 /** What restoring a sandbox to a checkpoint will do, computed from a fresh scan (see {@link RollbackService.prepare}). */
 interface Prepared {
@@ -165,6 +203,13 @@ export class RollbackService {
    * Rolls a plan's sandbox back to one of its checkpoints, as one ledger operation under the
    * sandbox lock (a dry run takes neither: it changes nothing).
    *
+   * With `confirm`: the guards and the preview run first without the lock, `confirm` is
+   * asked without it (and without an open ledger row: see {@link Ledger.ask}), then the lock is
+   * taken and everything is checked and scanned again. A sandbox that differs from the
+   * confirmed preview (trees, HEAD, files in the way or kept) closes that attempt `cancelled`
+   * (`SANDBOX_CHANGED_SINCE_PREVIEW`), releases the lock and asks `confirm` again with the new
+   * preview. Without `confirm`, one scan under the lock.
+   *
    * Crash safety: the safety checkpoint's id is recorded in the operation's progress in the
    * same transaction as its row, before any file changes; if the process dies later,
    * `savepoint recover` finishes the rollback or (`--abort`) returns to the safety checkpoint.
@@ -181,37 +226,73 @@ export class RollbackService {
    * @throws {BusyError} `BUSY` (6): `index.lock` or the sandbox lock held
    * @throws {OperationInterruptedError} `OPERATION_INTERRUPTED` (7): run `savepoint recover` first
    * @throws {ConfirmationError} `CONFIRMATION_REQUIRED` / `CONFIRMATION_DECLINED` (8)
+   * @throws {SandboxChangedSincePreviewError} `SANDBOX_CHANGED_SINCE_PREVIEW` (8): thrown by `confirm` when asked again
    * @throws {CheckpointObjectsMissingError} `CHECKPOINT_OBJECTS_MISSING` (9): ref gone; a patch checkpoint's HEAD commit gone
    * @throws {PatchDoesNotApplyError} `PATCH_DOES_NOT_APPLY` (9): a patch checkpoint's base commit is gone or its patch does not apply
    * @throws {CheckpointUnsafePathError} `CHECKPOINT_UNSAFE_PATH` (9): the target's tree holds a `..`, absolute, empty or `.git` path (dry run too)
    */
   async rollback(request: RollbackRequest): Promise<RollbackReport> {
-    if (request.dryRun) return this.run(request, null);
+    if (request.dryRun) return withoutState(await this.run(request, null, { look: true }));
     const plan = this.checkpoints.plan(request.planId);
-    return this.ledger.run(
-      planOperation(request.operation?.kind ?? 'rollback', plan, {
-        ...request.operation?.args,
-        checkpointId: request.checkpointId.toUpperCase(),
-        head: request.head ?? null,
-        force: request.force ?? false,
-      }),
-      (op) => this.run(request, op),
-      {
-        summarize: (report) => ({
-          checkpointId: report.checkpointId,
-          safetyCheckpointId: report.safetyCheckpointId,
-          restored: report.restored,
-          movedAside: report.movedAside,
-          returnedFromAside: report.returnedFromAside,
-        }),
-      },
-    );
+    const spec = planOperation(request.operation?.kind ?? 'rollback', plan, {
+      ...request.operation?.args,
+      checkpointId: request.checkpointId.toUpperCase(),
+      head: request.head ?? null,
+      force: request.force ?? false,
+    });
+    const summarize = (report: RollbackReport) => ({
+      checkpointId: report.checkpointId,
+      safetyCheckpointId: report.safetyCheckpointId,
+      restored: report.restored,
+      movedAside: report.movedAside,
+      returnedFromAside: report.returnedFromAside,
+    });
+    const { confirm } = request;
+    if (confirm === undefined) {
+      return this.ledger.run(
+        spec,
+        async (op) => withoutState(await this.run(request, op, { expected: null })),
+        {
+          summarize,
+        },
+      );
+    }
+    // Preview and ask without the lock; then lock, scan again, and go on only if the sandbox is
+    // still what the confirmed preview showed (else ask again with the new one).
+    const first = await this.run(request, null, { look: true });
+    let seen = { preview: toPreview(first), state: first.state };
+    let changedSince: RollbackPreview | null = null;
+    for (;;) {
+      const { preview } = seen;
+      const question = () => confirm(preview, { changedSince });
+      if (!(await this.ledger.ask(spec, question))) throw new ConfirmationError(true);
+      const expected = seen.state;
+      try {
+        return await this.ledger.run(
+          spec,
+          async (op) => withoutState(await this.run(request, op, { expected })),
+          { summarize },
+        );
+      } catch (error) {
+        if (!(error instanceof PreviewChanged)) throw error;
+        changedSince = seen.preview;
+        seen = { preview: error.fresh, state: error.freshState };
+      }
+    }
   }
 
-  private async run(request: RollbackRequest, op: RunningOperation | null): Promise<RollbackReport> {
+  /**
+   * The guards, the scan and the preview, then (unless `mode.look`) the safety checkpoint and
+   * the writes. `mode.look`: return the preview and its state fingerprint, change nothing.
+   * `mode.expected`: the fingerprint of the preview the caller confirmed; a different one now
+   * throws {@link SandboxChangedSincePreviewError} with the fresh preview, before anything changes.
+   */
+  private async run(
+    request: RollbackRequest,
+    op: RunningOperation | null,
+    mode: { look: true } | { expected: string | null },
+  ): Promise<RollbackReport & { state: string }> {
     const started = performance.now();
-    // Time spent waiting for a human to confirm is not the rollback's duration.
-    let waitedMs = 0;
     const plan = this.checkpoints.plan(request.planId);
     const target = this.checkpoints.getInPlan(plan.planId, request.checkpointId);
     this.checkpoints.activePlan(plan.planId, 'roll back');
@@ -232,22 +313,27 @@ export class RollbackService {
       const prepared = await this.prepare(plan, sandbox, scan, stamp, target, {
         head: request.head ?? plan.policy.head,
         force: request.force ?? false,
+        // The preview shown before the question stops at a file in the way, like the rollback.
         dryRun: request.dryRun ?? false,
       });
       const { preview } = prepared;
+      // Everything the preview shows depends on these: the trees and HEAD scanned, and the
+      // unsnapshotted files (ignored, in the way) found next to them.
+      const state = JSON.stringify([scan.treeSha, scan.indexTreeSha, scan.head, preview]);
       let applied: Applied = { movedAside: [], returnedFromAside: [], leftAside: [] };
-      const done = (safetyCheckpointId: string | null, dryRun: boolean): RollbackReport => ({
+      const done = (safetyCheckpointId: string | null, dryRun: boolean) => ({
         ...preview,
         safetyCheckpointId,
         ...applied,
         skippedPaths: [...scan.skipped],
         dryRun,
-        durationMs: Math.round(performance.now() - started - waitedMs),
+        durationMs: Math.round(performance.now() - started),
+        state,
       });
-      if (request.dryRun) return done(null, true);
-      const asked = performance.now();
-      if (!(await request.confirm(preview))) throw new ConfirmationError(true);
-      waitedMs = performance.now() - asked;
+      if ('look' in mode) return done(null, true);
+      if (mode.expected !== null && mode.expected !== state) {
+        throw new PreviewChanged(preview, state);
+      }
 
       // Always a new `safety` row, even when the sandbox equals the latest checkpoint or the
       // target: it is how `savepoint undo` finds the latest rollback (and a correction's

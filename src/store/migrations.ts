@@ -189,6 +189,36 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (plan_id) DO UPDATE SET n = n + 1;
   END;
   `,
+  // 9: the outcome `cancelled` (a signal or a sandbox changed since the preview stopped the
+  // operation before it changed anything). SQLite cannot alter a CHECK: the table is rebuilt.
+  `
+  CREATE TABLE operations_v9 (
+    op_id         TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    plan_id       TEXT,
+    sandbox_path  TEXT NOT NULL,
+    args_json     TEXT NOT NULL DEFAULT '{}',
+    intent_at     TEXT NOT NULL,
+    progress_json TEXT NOT NULL DEFAULT '{}',
+    outcome_at    TEXT,
+    status        TEXT CHECK (status IS NULL OR status IN ('committed', 'failed', 'cancelled')),
+    result_json   TEXT,
+    error         TEXT,
+    error_message TEXT,
+    incomplete    INTEGER NOT NULL DEFAULT 0 CHECK (incomplete IN (0, 1)),
+    pid           INTEGER NOT NULL,
+    hostname      TEXT NOT NULL,
+    recovery      TEXT CHECK (recovery IS NULL OR recovery IN ('forward', 'abort')),
+    recovered_at  TEXT,
+    recovered_by  TEXT
+  ) STRICT;
+  INSERT INTO operations_v9 SELECT * FROM operations;
+  DROP TABLE operations;
+  ALTER TABLE operations_v9 RENAME TO operations;
+  CREATE INDEX operations_plan ON operations (plan_id, op_id);
+  CREATE INDEX operations_unresolved ON operations (sandbox_path, op_id)
+    WHERE recovery IS NULL AND (status IS NULL OR incomplete = 1);
+  `,
 ];
 
 /** The schema version this binary writes. */

@@ -369,6 +369,11 @@ class SqliteOperationStore implements OperationStore {
       insert:
         db.prepare(`INSERT INTO operations (op_id, kind, plan_id, sandbox_path, args_json, intent_at, pid, hostname)
         VALUES (@opId, @kind, @planId, @sandboxPath, @args, @intentAt, @pid, @hostname)`),
+      insertFinished:
+        db.prepare(`INSERT INTO operations (op_id, kind, plan_id, sandbox_path, args_json, intent_at, pid, hostname,
+          status, outcome_at, result_json, error, error_message, incomplete)
+        VALUES (@opId, @kind, @planId, @sandboxPath, @args, @intentAt, @pid, @hostname,
+          @status, @at, @result, @error, @errorMessage, @incomplete)`),
       progress: db.prepare(
         `UPDATE operations SET progress_json = json_patch(progress_json, @progress) WHERE op_id = @opId`,
       ),
@@ -406,6 +411,14 @@ class SqliteOperationStore implements OperationStore {
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
+  }
+
+  record(intent: OperationIntent, outcome: OperationOutcome): void {
+    this.statements.insertFinished.run({
+      ...intent,
+      args: JSON.stringify(intent.args),
+      ...outcomeParams(intent.opId, outcome),
+    });
   }
 
   progress(opId: string, progress: Record<string, unknown>): void {

@@ -49,16 +49,15 @@ A decision that is already reverted is refused (exit 4, DECISION_NOT_ACTIVE). Pr
     const request: Parameters<typeof savepoint.corrections.revert>[0] = {
       decisionId: args.decision,
       ...rollbackChoices(flags),
-      confirm: (preview) =>
-        confirmRollback(
-          flags.yes,
-          [
-            `Reverting decision ${preview.decisionId} rolls plan ${preview.planId} back to checkpoint ${preview.checkpointId} and will restore`,
-            ...describeRollback(preview).map((line) => `  ${line}`),
-            ...revertedLines(preview),
-          ],
-          'Revert now? (a safety checkpoint makes it undoable)',
-        ),
+      confirm: confirmRollback(
+        flags.yes,
+        (preview: CorrectionPreview) => [
+          `Reverting decision ${preview.decisionId} rolls plan ${preview.planId} back to checkpoint ${preview.checkpointId} and will restore`,
+          ...describeRollback(preview).map((line) => `  ${line}`),
+          ...revertedLines(preview),
+        ],
+        'Revert now? (a safety checkpoint makes it undoable)',
+      ),
     };
     const report = await savepoint.corrections.revert(request);
     for (const line of skippedNotes(report.skippedPaths)) this.note(line);

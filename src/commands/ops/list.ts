@@ -1,13 +1,14 @@
 import * as Flags from '@oclif/core/flags';
 import { SavepointCommand } from '../../cli/base-command.js';
 import { age, table } from '../../cli/render.js';
+import { OPERATION_STATES } from '../../ledger/operation-state.js';
 import type { OperationView } from '../../ledger/ops-service.js';
 
 export default class OpsList extends SavepointCommand<{ operations: OperationView[] }> {
   static override summary = 'List the operation ledger: every mutating command, newest first.';
 
   static override description =
-    `Each row is one operation: its intent was written before it changed anything, its outcome after. STATE is derived: running (no outcome, its process is alive), interrupted (no outcome, its process is gone: run savepoint recover), incomplete (failed after changing the sandbox: run savepoint recover), committed, failed, recovered (savepoint recover resolved it; see ops show for forward/abort).`;
+    `Each row is one operation: its intent was written before it changed anything, its outcome after. STATE is derived: running (no outcome, its process is alive), interrupted (no outcome, its process is gone: run savepoint recover), incomplete (failed after changing the sandbox: run savepoint recover), committed, failed, cancelled (stopped by Ctrl-C, SIGTERM or a sandbox changed since the preview before it changed anything), recovered (savepoint recover resolved it; see ops show for forward/abort).`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -18,7 +19,7 @@ export default class OpsList extends SavepointCommand<{ operations: OperationVie
     plan: Flags.string({ char: 'p', summary: 'Only operations of this plan.' }),
     state: Flags.string({
       summary: 'Only operations in this state.',
-      options: ['running', 'interrupted', 'incomplete', 'committed', 'failed', 'recovered'] as const,
+      options: OPERATION_STATES,
     }),
     limit: Flags.integer({ summary: 'At most this many operations.', default: 50, min: 1 }),
   };

@@ -8,7 +8,7 @@ import {
   rollbackFlags,
   skippedNotes,
 } from '../../cli/rollback-view.js';
-import type { RollbackPreview, RollbackReport } from '../../plan/rollback-service.js';
+import type { RollbackReport } from '../../plan/rollback-service.js';
 
 export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override summary = "Roll the plan's sandbox back to one of its checkpoints (undoable).";
@@ -16,7 +16,7 @@ export default class PlanRollback extends SavepointCommand<RollbackReport> {
   static override description =
     `Every guard runs before anything changes. Then savepoint takes a safety checkpoint of the current state (roll back to it to undo this rollback), rewrites only the paths that differ from the checkpoint, sets the index to the checkpoint's staged state and moves HEAD back to the checkpoint's commit. Ignored files are never touched; a checkpoint file that would overwrite an ignored file stops the rollback before any change (exit 4), unless --force moves that file aside into .git/savepoint/aside/<safety-checkpoint>/; rolling back to that safety checkpoint (savepoint undo) puts such files back. A symbolic link is never followed: a directory of the checkpoint that is now a link is replaced by the directory. Nested repositories are never entered, moved or overwritten. A git command that moves HEAD (git switch, git commit) after the rollback's scan stops it before any file changes (HEAD_CHANGED, exit 4).
 
-Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
+Off a terminal, --yes is required (exit 8 otherwise). On a terminal the question is asked without holding the sandbox lock; if the sandbox changed before the rollback takes it, the new preview is shown and asked again. "n" exits 8, Ctrl-C 130, SIGTERM 143; nothing is changed. Preview with --dry-run.`;
 
   static override examples = [
     {
@@ -48,7 +48,14 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       planId: args.plan,
       checkpointId: args.checkpoint,
       ...rollbackChoices(flags),
-      confirm: (preview) => this.confirm(preview, flags.yes),
+      confirm: confirmRollback(
+        flags.yes,
+        (preview) => [
+          `Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`,
+          ...describeRollback(preview).map((line) => `  ${line}`),
+        ],
+        'Roll back now? (a safety checkpoint makes it undoable)',
+      ),
     };
     const report = await savepoint.rollbacks.rollback(request);
     for (const line of skippedNotes(report.skippedPaths)) this.note(line);
@@ -67,16 +74,5 @@ Off a terminal, --yes is required (exit 8 otherwise). Preview with --dry-run.`;
       this.say(`  took ${report.durationMs} ms`);
     }
     return report;
-  }
-
-  private confirm(preview: RollbackPreview, yes: boolean): Promise<boolean> {
-    return confirmRollback(
-      yes,
-      [
-        `Rolling back plan ${preview.planId} to checkpoint ${preview.checkpointId} will restore`,
-        ...describeRollback(preview).map((line) => `  ${line}`),
-      ],
-      'Roll back now? (a safety checkpoint makes it undoable)',
-    );
   }
 }
