@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointObjectsMissingError } from '../src/checkpoint/errors.js';
 import { GitSandboxProvider } from '../src/git/sandbox.js';
-import { HeadChangedError } from '../src/plan/errors.js';
 import { assertBuilt, finished, runCli, startCli } from './helpers/cli.js';
 import { snapshotTree } from './helpers/fs-snapshot.js';
 import { cleanGitEnv, git, gitStatusCode, makeRepo, writeFiles } from './helpers/repo.js';
@@ -253,13 +252,18 @@ async function stopped(pid: number): Promise<void> {
  * Runs `savepoint plan rollback <plan> <checkpoint> --yes [--json]` in a separate process that
  * stops itself at fault point `at` (SIGSTOP), runs `during` there, and lets it go on.
  */
-async function rollbackWith(
+function rollbackWith(
   repo: string,
   args: readonly string[],
   at: 'rollback.after-safety' | 'rollback.after-worktree' | 'rollback.after-head',
   during: () => void,
 ) {
-  const child = startCli(repo, ['plan', 'rollback', ...args, '--yes'], {
+  return cliStoppedAt(repo, ['plan', 'rollback', ...args, '--yes'], at, during);
+}
+
+/** Runs the CLI with `argv` in a separate process that stops itself at fault point `at` (SIGSTOP), runs `during` there, and lets it go on. */
+async function cliStoppedAt(repo: string, argv: readonly string[], at: string, during: () => void) {
+  const child = startCli(repo, argv, {
     SAVEPOINT_FAULT: at,
     SAVEPOINT_FAULT_SIGNAL: 'SIGSTOP',
   });
@@ -483,23 +487,21 @@ describe('a correction or undo stopped by HEAD_CHANGED before any write', () => 
     writeFiles(repo, { 'work.txt': 'after both\n' });
     return { repo, sp, planId: plan.planId, decisions };
   }
-  const commitDuringPrompt = (repo: string) => async () => {
-    git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits during the prompt');
-    return true;
-  };
+  const commitAfterSafety = (repo: string) => () =>
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'someone commits after the locked scan');
+  beforeAll(assertBuilt);
 
   it('correction revert: the decisions stay as they were', async () => {
     const { repo, sp, planId, decisions } = await withDecisions();
     const rows = sp.decisions.list(planId);
-    await expectError(
-      sp.corrections.revert({
-        decisionId: decisions[0]?.decisionId as string,
-        confirm: commitDuringPrompt(repo),
-      }),
-      HeadChangedError,
-      'HEAD_CHANGED',
-      4,
+    const run = await cliStoppedAt(
+      repo,
+      ['correction', 'revert', decisions[0]?.decisionId as string, '--yes', '--json'],
+      'rollback.after-safety',
+      commitAfterSafety(repo),
     );
+    expect(run.status, run.stderr).toBe(4);
+    expect(JSON.parse(run.stdout).error.code).toBe('HEAD_CHANGED');
     expect(sp.decisions.list(planId)).toEqual(rows);
     expect(readFileSync(path.join(repo, 'work.txt'), 'utf8')).toBe('after both\n');
   });
@@ -512,12 +514,14 @@ describe('a correction or undo stopped by HEAD_CHANGED before any write', () => 
     await sp.undo({ planId, confirm: yes });
     const rows = sp.decisions.list(planId);
     expect(rows.map((d) => d.state)).toEqual(['active', 'reverted']);
-    await expectError(
-      sp.undo({ planId, confirm: commitDuringPrompt(repo) }),
-      HeadChangedError,
-      'HEAD_CHANGED',
-      4,
+    const run = await cliStoppedAt(
+      repo,
+      ['undo', '--plan', planId, '--yes', '--json'],
+      'rollback.after-safety',
+      commitAfterSafety(repo),
     );
+    expect(run.status, run.stderr).toBe(4);
+    expect(JSON.parse(run.stdout).error.code).toBe('HEAD_CHANGED');
     expect(sp.decisions.list(planId)).toEqual(rows);
     await sp.undo({ planId, confirm: yes });
     expect(sp.decisions.list(planId).map((d) => d.state)).toEqual(['active', 'active']);
