@@ -42,7 +42,10 @@ interface Run {
   checkpointId: string | null;
 }
 
-function cli(cwd: string, args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  cwd: string,
+  args: readonly string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env = childEnv();
   delete env.SAVEPOINT_WAIT;
   return new Promise((resolve, reject) => {
@@ -73,7 +76,10 @@ async function worker(repo: string, planId: string, n: number, wait: string | un
     let code: string | null = null;
     let checkpointId: string | null = null;
     try {
-      const parsed = JSON.parse(out.stdout) as { error?: { code: string }; checkpoint?: { checkpointId: string } };
+      const parsed = JSON.parse(out.stdout) as {
+        error?: { code: string };
+        checkpoint?: { checkpointId: string };
+      };
       code = parsed.error?.code ?? null;
       checkpointId = parsed.checkpoint?.checkpointId ?? null;
     } catch {
@@ -97,7 +103,10 @@ try {
   const env = childEnv();
   const baseline = await alternate(
     [
-      { name: 'git status --porcelain', run: () => timeSpawn('git', ['status', '--porcelain'], repoDir, env) },
+      {
+        name: 'git status --porcelain',
+        run: () => timeSpawn('git', ['status', '--porcelain'], repoDir, env),
+      },
       { name: 'git stash create', run: () => timeSpawn('git', ['stash', 'create'], repoDir, env) },
       {
         name: 'savepoint checkpoint create (alone)',
@@ -131,7 +140,9 @@ try {
   sp.close();
 
   const errors: Record<string, number> = {};
-  for (const run of all) if (run.status !== 0) errors[run.code ?? `exit ${run.status}`] = (errors[run.code ?? `exit ${run.status}`] ?? 0) + 1;
+  for (const run of all)
+    if (run.status !== 0)
+      errors[run.code ?? `exit ${run.status}`] = (errors[run.code ?? `exit ${run.status}`] ?? 0) + 1;
   const ok = all.filter((r) => r.status === 0);
   const holdMs = [...held.values()];
   const result = {

@@ -11,7 +11,7 @@
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,7 +145,13 @@ class WaitQueue {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const ticket = path.join(this.dir, name);
-    await writeFile(ticket, JSON.stringify({ pid: process.pid, hostname: hostname() }), { mode: 0o600 });
+    const body = JSON.stringify({ pid: process.pid, hostname: hostname() });
+    // The last waiter to leave removes the queue directory: make it again if that just happened.
+    await writeFile(ticket, body, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(ticket, body, { mode: 0o600 });
+    });
     this.ticket = ticket;
   }
 
@@ -187,6 +193,28 @@ class WaitQueue {
     if (this.ticket === null) return;
     await rm(this.ticket, { force: true }).catch(() => undefined);
     this.ticket = null;
+    // Fails (ENOTEMPTY) while others wait.
+    await rmdir(this.dir).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes what killed processes of this host left in the locks directory, other than
+ * `ownLock`: sandbox locks whose holder is dead (another sandbox's lock would otherwise stay
+ * until a command on that sandbox or `recover`/`doctor --fix` ran) and half-removed locks
+ * (`<lock>.stale-<pid>-<ms>`) whose remover is dead. A lock of another host or without a
+ * readable owner is left to the mtime rule of {@link staleness}.
+ */
+async function removeDeadHolders(dir: string, ownLock: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const full = path.join(dir, name);
+    if (full === ownLock) continue;
+    const tomb = /\.stale-(\d+)-\d+$/.exec(name);
+    if (tomb) {
+      if (!processAlive(Number(tomb[1]))) await rm(full, { recursive: true, force: true });
+    } else if (name.endsWith('.lock') && (await staleness(full)) === 'dead-holder') {
+      await removeLockDir(full, await readOwner(full));
+    }
   }
 }
 
@@ -232,6 +260,7 @@ export class FileSandboxLocks implements SandboxLocks {
             };
             const ownerFile = path.join(lockDir, 'owner.json');
             await keepingMtime(lockDir, () => writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 }));
+            await removeDeadHolders(locksDir(commonDir), lockDir).catch(() => undefined);
             let released = false;
             return {
               release: async () => {
