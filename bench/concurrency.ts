@@ -78,10 +78,10 @@ async function worker(repo: string, planId: string, n: number, wait: string | un
     try {
       const parsed = JSON.parse(out.stdout) as {
         error?: { code: string };
-        checkpoint?: { checkpointId: string };
+        checkpointId?: string;
       };
       code = parsed.error?.code ?? null;
-      checkpointId = parsed.checkpoint?.checkpointId ?? null;
+      checkpointId = parsed.checkpointId ?? null;
     } catch {
       code = `unparsable (exit ${out.status}): ${out.stderr.slice(0, 200)}`;
     }

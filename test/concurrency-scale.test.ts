@@ -32,7 +32,7 @@ async function worker(repo: string, planId: string, n: number): Promise<CliRun[]
   const runs: CliRun[] = [];
   for (let i = 0; i < EACH; i++) {
     writeFileSync(path.join(repo, `worker-${n}.txt`), `${i}\n`);
-    runs.push(await cli(repo, ['checkpoint', 'create', '--plan', planId, '--json']));
+    runs.push(await cli(repo, ['checkpoint', 'create', '--plan', planId, '--force', '--json']));
   }
   return runs;
 }
@@ -47,10 +47,8 @@ describe('many processes, one plan, a large tree, default settings', () => {
       await Promise.all(Array.from({ length: PROCESSES }, (_, n) => worker(repo, plan.planId, n)))
     ).flat();
     for (const run of runs) expect(run.status, run.stdout + run.stderr).toBe(0);
-    const ids = runs.map(
-      (run) => (JSON.parse(run.stdout) as { checkpoint: { checkpointId: string } }).checkpoint,
-    );
-    expect(new Set(ids.map((c) => c.checkpointId)).size).toBe(PROCESSES * EACH);
+    const ids = runs.map((run) => (JSON.parse(run.stdout) as { checkpointId: string }).checkpointId);
+    expect(new Set(ids).size).toBe(PROCESSES * EACH);
     const rows = sp.checkpoints.list(plan.planId);
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
     expect(rows).toHaveLength(PROCESSES * EACH + 1);
