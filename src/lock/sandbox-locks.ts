@@ -9,6 +9,9 @@
  * (SIGKILL) loses it at once; only a holder of another host, or a lock without a readable
  * `owner.json`, loses it by the mtime, when it was not refreshed for {@link STALE_MS}. The takeover is proper-lockfile's own: remove, then `mkdir` again, so
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
+ * Waiters take the lock in arrival order through a queue of ticket files next to it (see
+ * {@link WaitQueue}); a process that got a lock also removes the locks of other sandboxes
+ * whose holder is dead on this host ({@link removeDeadHolders}).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
