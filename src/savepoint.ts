@@ -49,7 +49,7 @@ export interface SavepointOptions {
   untrackedSizeCap?: number;
   /**
    * How long a mutating call waits for the sandbox lock another savepoint process holds, ms,
-   * before `BUSY` (exit 6). Default: `SAVEPOINT_WAIT` seconds if set, else 5000.
+   * before `BUSY` (exit 6). Default: `SAVEPOINT_WAIT` seconds if set, else 30000 ({@link DEFAULT_LOCK_WAIT_MS}).
    */
   lockWaitMs?: number;
 }

@@ -61,7 +61,7 @@ describe('a stopped lock holder is alive', () => {
       });
       expect(existsSync(lockDir)).toBe(true);
 
-      const recover = await runCli(repo, ['recover', '--plan', plan.planId, '--json']);
+      const recover = await runCli(repo, ['recover', '--plan', plan.planId, '--wait', '0.3', '--json']);
       expect(recover.status).toBe(6);
       expect(JSON.parse(recover.stdout)).toMatchObject({ error: { code: 'BUSY' } });
       const ops = JSON.parse((await runCli(repo, ['ops', 'list', '--json'])).stdout) as {

@@ -37,7 +37,7 @@ export function usageMessage(message: string): string {
 export const waitFlag = Flags.string({
   summary:
     'Seconds to wait for the sandbox lock held by another savepoint process before exiting with 6 (BUSY).',
-  description: 'Default: SAVEPOINT_WAIT if set, else 5.',
+  description: 'Default: SAVEPOINT_WAIT if set, else 30. Waiters get the lock in arrival order.',
   helpValue: 'SECONDS',
 });
 

@@ -9,10 +9,13 @@
  * (SIGKILL) loses it at once; only a holder of another host, or a lock without a readable
  * `owner.json`, loses it by the mtime, when it was not refreshed for {@link STALE_MS}. The takeover is proper-lockfile's own: remove, then `mkdir` again, so
  * two processes taking over the same dead lock race only on that `mkdir`, which one wins.
+ * Waiters take the lock in arrival order through a queue of ticket files next to it (see
+ * {@link WaitQueue}); a process that got a lock also removes the locks of other sandboxes
+ * whose holder is dead on this host ({@link removeDeadHolders}).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,6 +115,113 @@ async function removeLockDir(lockDir: string, staleOwner: Owner | null): Promise
   return true;
 }
 
+/** A waiter's ticket older than this (ms) without a refresh is skipped: its waiter stopped polling. */
+export const TICKET_STALE_MS = 10_000;
+
+/**
+ * The fair queue of a sandbox lock's waiters: `<lock>.queue/<arrival ms>-<pid>-<random>`,
+ * one ticket file per waiting process (`{pid, hostname}`), its name sorting by arrival. A
+ * waiter tries the lock only while its ticket is the first live one, so waiters get the lock
+ * in arrival order instead of whoever polls first after a release: with P processes, a
+ * waiter waits for at most the P − 1 holds ahead of it. The waiter refreshes its ticket's
+ * mtime on every poll; a ticket of a dead process of this host is removed at once, any other
+ * ticket is skipped (and removed) once not refreshed for {@link TICKET_STALE_MS}, so a
+ * killed or stopped waiter does not block the queue. A waiter whose ticket was removed that
+ * way takes a new one at the end.
+ */
+class WaitQueue {
+  private ticket: string | null = null;
+  private readonly dir: string;
+
+  constructor(lockDir: string) {
+    this.dir = `${lockDir}.queue`;
+  }
+
+  /** Takes a ticket at the end of the queue, unless this process holds a live one. */
+  async join(): Promise<void> {
+    if (this.ticket !== null) {
+      const touched = await utimes(this.ticket, new Date(), new Date()).then(
+        () => true,
+        () => false,
+      );
+      if (touched) return;
+    }
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const ticket = path.join(this.dir, name);
+    const body = JSON.stringify({ pid: process.pid, hostname: hostname() });
+    // The last waiter to leave removes the queue directory: make it again if that just happened.
+    await writeFile(ticket, body, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(ticket, body, { mode: 0o600 });
+    });
+    this.ticket = ticket;
+  }
+
+  /** Whether this process may try the lock now: no live ticket is ahead of its own (or of it, without one). */
+  async mayTry(): Promise<boolean> {
+    const names = (await readdir(this.dir).catch(() => [] as string[])).sort();
+    const own = this.ticket === null ? null : path.basename(this.ticket);
+    for (const name of names) {
+      if (name === own) return true;
+      if (await this.live(path.join(this.dir, name))) return false;
+    }
+    return true;
+  }
+
+  /** Whether a ticket's waiter may still be waiting; removes the ticket when not. */
+  private async live(ticket: string): Promise<boolean> {
+    const info = await stat(ticket).catch(() => undefined);
+    if (!info) return false;
+    const text = await readFile(ticket, 'utf8').catch(() => null);
+    let owner: { pid?: unknown; hostname?: unknown } | null = null;
+    try {
+      owner = text === null ? null : (JSON.parse(text) as { pid?: unknown; hostname?: unknown });
+    } catch {
+      owner = null;
+    }
+    const deadHere =
+      owner !== null &&
+      owner.hostname === hostname() &&
+      typeof owner.pid === 'number' &&
+      !processAlive(owner.pid);
+    // An unreadable ticket may be one being written right now: only its age decides.
+    if (!deadHere && Date.now() - info.mtimeMs <= TICKET_STALE_MS) return true;
+    await rm(ticket, { force: true });
+    return false;
+  }
+
+  /** Removes this process's ticket (it got the lock, or gave up). */
+  async leave(): Promise<void> {
+    if (this.ticket === null) return;
+    await rm(this.ticket, { force: true }).catch(() => undefined);
+    this.ticket = null;
+    // Fails (ENOTEMPTY) while others wait.
+    await rmdir(this.dir).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes what killed processes of this host left in the locks directory, other than
+ * `ownLock`: sandbox locks whose holder is dead (another sandbox's lock would otherwise stay
+ * until a command on that sandbox or `recover`/`doctor --fix` ran) and half-removed locks
+ * (`<lock>.stale-<pid>-<ms>`) whose remover is dead. A lock of another host or without a
+ * readable owner is left to the mtime rule of {@link staleness}.
+ */
+async function removeDeadHolders(dir: string, ownLock: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const full = path.join(dir, name);
+    if (full === ownLock) continue;
+    const tomb = /\.stale-(\d+)-\d+$/.exec(name);
+    if (tomb) {
+      if (!processAlive(Number(tomb[1]))) await rm(full, { recursive: true, force: true });
+    } else if (name.endsWith('.lock') && (await staleness(full)) === 'dead-holder') {
+      await removeLockDir(full, await readOwner(full));
+    }
+  }
+}
+
 /** {@link SandboxLocks} on proper-lockfile with a pid/host check for killed holders. */
 export class FileSandboxLocks implements SandboxLocks {
   async acquire(commonDir: string, sandboxPath: string, waitMs: number): Promise<HeldLock> {
@@ -127,72 +237,83 @@ export class FileSandboxLocks implements SandboxLocks {
     const { default: lockfile } = await import('proper-lockfile');
     const deadline = Date.now() + waitMs;
     let compromised: Error | null = null;
-    for (;;) {
-      try {
-        const release = await lockfile.lock(sandboxPath, {
-          realpath: false,
-          lockfilePath: lockDir,
-          stale: LIBRARY_STALE_MS,
-          update: UPDATE_MS,
-          retries: 0,
-          // Another process judged this lock stale and took it: keep going (the operation's
-          // own steps are compare-and-set), but say so when releasing.
-          onCompromised: (error) => {
-            compromised = error;
-          },
-        });
-        const owner: Owner = {
-          pid: process.pid,
-          hostname: hostname(),
-          sandboxPath,
-          acquiredAt: new Date().toISOString(),
-        };
-        const ownerFile = path.join(lockDir, 'owner.json');
-        await keepingMtime(lockDir, () => writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 }));
-        let released = false;
-        return {
-          release: async () => {
-            if (released) return;
-            released = true;
-            // proper-lockfile removes the lock with rmdir: it must be empty again.
-            await keepingMtime(lockDir, () => rm(ownerFile, { force: true })).catch(() => undefined);
-            await release().catch(() => undefined);
-            if (compromised) {
-              process.stderr.write(
-                `savepoint: warning: the sandbox lock was taken over: ${String(compromised)}\n`,
-              );
-            }
-          },
-          releaseSync: () => {
-            if (released) return;
-            released = true;
-            // What proper-lockfile's release does (rmdir of the lock directory), without its
-            // promise; its refresh timer dies with the exiting process.
-            try {
-              rmSync(ownerFile, { force: true });
-              rmdirSync(lockDir);
-            } catch {
-              // Left behind, the lock of a dead process is taken over at once by the next command.
-            }
-          },
-        };
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        // ENOTEMPTY: proper-lockfile found the lock stale and could not rmdir it (it holds owner.json).
-        if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw error;
+    const queue = new WaitQueue(lockDir);
+    try {
+      for (;;) {
+        // First come, first served: a waiter tries the lock only when no earlier waiter is in
+        // the queue; a command that finds nobody waiting tries at once without queueing.
+        if (await queue.mayTry()) {
+          try {
+            const release = await lockfile.lock(sandboxPath, {
+              realpath: false,
+              lockfilePath: lockDir,
+              stale: LIBRARY_STALE_MS,
+              update: UPDATE_MS,
+              retries: 0,
+              // Another process judged this lock stale and took it: keep going (the operation's
+              // own steps are compare-and-set), but say so when releasing.
+              onCompromised: (error) => {
+                compromised = error;
+              },
+            });
+            const owner: Owner = {
+              pid: process.pid,
+              hostname: hostname(),
+              sandboxPath,
+              acquiredAt: new Date().toISOString(),
+            };
+            const ownerFile = path.join(lockDir, 'owner.json');
+            await keepingMtime(lockDir, () => writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 }));
+            await removeDeadHolders(locksDir(commonDir), lockDir).catch(() => undefined);
+            let released = false;
+            return {
+              release: async () => {
+                if (released) return;
+                released = true;
+                // proper-lockfile removes the lock with rmdir: it must be empty again.
+                await keepingMtime(lockDir, () => rm(ownerFile, { force: true })).catch(() => undefined);
+                await release().catch(() => undefined);
+                if (compromised) {
+                  process.stderr.write(
+                    `savepoint: warning: the sandbox lock was taken over: ${String(compromised)}\n`,
+                  );
+                }
+              },
+              releaseSync: () => {
+                if (released) return;
+                released = true;
+                // What proper-lockfile's release does (rmdir of the lock directory), without its
+                // promise; its refresh timer dies with the exiting process.
+                try {
+                  rmSync(ownerFile, { force: true });
+                  rmdirSync(lockDir);
+                } catch {
+                  // Left behind, the lock of a dead process is taken over at once by the next command.
+                }
+              },
+            };
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            // ENOTEMPTY: proper-lockfile found the lock stale and could not rmdir it (it holds owner.json).
+            if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw error;
+          }
+          if ((await staleness(lockDir)) !== null) {
+            await removeLockDir(lockDir, await readOwner(lockDir));
+            continue;
+          }
+        }
+        if (Date.now() >= deadline) {
+          const owner = await readOwner(lockDir);
+          throw new BusyError(
+            `another savepoint process${owner ? ` (pid ${owner.pid} on ${owner.hostname})` : ''} is working on sandbox ${sandboxPath}; retry, or wait longer with --wait`,
+            { details: { sandboxPath, holder: owner, waitedMs: waitMs }, hint: 'retry when it is done' },
+          );
+        }
+        if (waitMs > 0) await queue.join();
+        await sleep(RETRY_MS);
       }
-      if ((await staleness(lockDir)) !== null) {
-        await removeLockDir(lockDir, await readOwner(lockDir));
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const owner = await readOwner(lockDir);
-        throw new BusyError(
-          `another savepoint process${owner ? ` (pid ${owner.pid} on ${owner.hostname})` : ''} is working on sandbox ${sandboxPath}; retry, or wait longer with --wait`,
-          { details: { sandboxPath, holder: owner, waitedMs: waitMs }, hint: 'retry when it is done' },
-        );
-      }
-      await sleep(RETRY_MS);
+    } finally {
+      await queue.leave();
     }
   }
 
