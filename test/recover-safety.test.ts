@@ -185,3 +185,58 @@ describe('a correction interrupted, recovered with --abort, then undone', () => 
     expect(readFileSync(path.join(repo, 'fresh.txt'), 'utf8')).toBe(FRESH);
   });
 });
+
+describe('every other path that rewrites sandbox files takes a safety checkpoint of the current state first', () => {
+  /** A plan with a decision at checkpoint #1's state plus one file, and an edit no checkpoint holds. */
+  async function unsaved() {
+    const repo = makeRepo({ 'a.txt': 'one\n' });
+    const sp = await openSavepoint(repo);
+    const { plan, checkpoint: first } = await sp.plans.create({ sandbox: repo });
+    writeFiles(repo, { 'b.txt': 'bee\n' });
+    const decision = await sp.decisions.record({ planId: plan.planId, summary: 'added b' });
+    writeFiles(repo, { 'a.txt': EDIT, 'fresh.txt': FRESH });
+    return { repo, sp, planId: plan.planId, firstId: first.checkpointId, decisionId: decision.decisionId };
+  }
+
+  function expectHolds(sp: Awaited<ReturnType<typeof openSavepoint>>, repo: string, id: string | null): void {
+    const safety = sp.checkpoints.get(id ?? '');
+    expect(safety.metadata.kind).toBe('safety');
+    expect(inTree(repo, safety.treeSha, 'a.txt')).toBe(EDIT);
+    expect(inTree(repo, safety.treeSha, 'fresh.txt')).toBe(FRESH);
+  }
+
+  it('rollback, correction revert and undo', async () => {
+    const { repo, sp, planId, firstId, decisionId } = await unsaved();
+    const rollback = await sp.rollbacks.rollback({
+      planId,
+      checkpointId: firstId,
+      confirm: async () => true,
+    });
+    expectHolds(sp, repo, rollback.safetyCheckpointId);
+
+    writeFiles(repo, { 'a.txt': EDIT, 'fresh.txt': FRESH });
+    const correction = await sp.corrections.revert({ decisionId, confirm: async () => true });
+    expectHolds(sp, repo, correction.safetyCheckpointId);
+    expect(existsSync(path.join(repo, 'fresh.txt'))).toBe(false);
+
+    writeFiles(repo, { 'a.txt': EDIT, 'fresh.txt': FRESH });
+    const undo = await sp.undo({ planId, confirm: async () => true });
+    expectHolds(sp, repo, undo.safetyCheckpointId);
+  });
+
+  it('exec --rollback-on-failure: what the failed command left', async () => {
+    const { repo, sp, planId } = await unsaved();
+    const result = await sp.exec({
+      planId,
+      tool: 'Codemod',
+      rollbackOnFailure: true,
+      argv: [
+        process.execPath,
+        '-e',
+        `const fs=require("fs"); fs.writeFileSync("a.txt", ${JSON.stringify(EDIT)}); fs.writeFileSync("fresh.txt", ${JSON.stringify(FRESH)}); process.exit(3)`,
+      ],
+    });
+    expect(result.outcome).toBe('rolled_back');
+    expectHolds(sp, repo, result.rollbackSafetyCheckpointId);
+  });
+});
