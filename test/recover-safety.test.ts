@@ -128,7 +128,7 @@ describe('recover takes a safety checkpoint before it rewrites the sandbox', () 
   });
 
   it('a recover killed after its safety checkpoint: the next recover finishes; both checkpoints hold the edit', async () => {
-    const { repo, sp, planId } = await interrupted();
+    const { repo, sp } = await interrupted();
     const killed = await runCli(repo, ['recover'], { SAVEPOINT_FAULT: 'recover.after-safety' });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const [killedRecover] = sp.ops.list({ state: 'interrupted' }).filter((o) => o.kind === 'recover');

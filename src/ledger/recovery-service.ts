@@ -11,8 +11,8 @@ import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-se
 import type { Checkpoint } from '../checkpoint/model.js';
 import { CHECKPOINT_REF_PREFIX } from '../checkpoint/retention-service.js';
 import { InternalError } from '../core/errors.js';
-import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import { faultPoint } from '../core/faults.js';
+import type { GitSandbox, SandboxLocks } from '../core/ports.js';
 import type { Plan } from '../plan/model.js';
 import type { HeadMode, RestoreCounts } from '../plan/rollback-rules.js';
 import type { RollbackService } from '../plan/rollback-service.js';
