@@ -201,6 +201,7 @@ export const RecoverReportSchema = z.object({
       endState: z.enum(['pre', 'post']),
       summary: z.string(),
       restoredTo: Ulid.nullable(),
+      safetyCheckpointId: Ulid.nullable(),
       restored: RestoreCountsSchema.nullable(),
       removedRefs: z.array(z.string()),
       removedTempFiles: z.array(z.string()),

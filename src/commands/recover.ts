@@ -9,7 +9,7 @@ export default class Recover extends SavepointCommand<RecoverReport> {
   static override description =
     `An operation whose process died (kill -9, crash, power loss) leaves an intent without outcome in the ledger; until it is resolved, every mutating command on that sandbox refuses with exit 7. recover inspects the world (is the safety checkpoint recorded, does the ref exist, does the row) and resolves each such operation, oldest first:
 
-- rollback: forward finishes it (the files, index and HEAD of the rollback's target, without a new safety checkpoint); --abort returns to its safety checkpoint, the state before the rollback, and puts back the files a --force rollback moved aside. A rollback that died before its safety checkpoint was recorded had changed nothing: it is closed in both modes.
+- rollback, correction revert, undo: first a new safety checkpoint of the sandbox as it is now (edits and new files saved since the interruption included; safetyCheckpointId), then forward finishes it (the files, index and HEAD of the rollback's target); --abort returns to its safety checkpoint, the state before the rollback, and puts back the files a --force rollback moved aside. savepoint undo afterwards returns to the new safety checkpoint. A rollback that died before its safety checkpoint was recorded had changed nothing: it is closed in both modes, with no new safety checkpoint.
 - checkpoint create, plan create/apply/abandon, policy set, prune, gc: they never change sandbox files; recover removes refs no row owns and closes them (committed when their database change landed, else failed).
 
 Afterwards the sandbox equals the operation's pre- or post-state, and the ledger records recovered: forward|abort (savepoint ops show).`;
@@ -45,6 +45,10 @@ Afterwards the sandbox equals the operation's pre- or post-state, and the ledger
         `${report.dryRun ? 'Would recover' : 'Recovered'} ${op.kind} ${op.opId} (${op.recovery}): ${visible(op.summary)}`,
       );
       this.say(`  sandbox ${report.dryRun ? 'would end' : 'is'} in the operation's ${op.endState}-state`);
+      if (op.safetyCheckpointId !== null && op.planId !== null) {
+        this.say(`  safety checkpoint ${op.safetyCheckpointId} holds the sandbox as recover found it`);
+        this.say(`  undo with: ${this.config.bin} undo --plan ${op.planId} --yes`);
+      }
       for (const ref of op.removedRefs) this.say(`  removed orphan ref ${ref}`);
     }
     return report;

@@ -21,6 +21,7 @@ export const FAULT_POINTS = [
   'prune.after-rows',
   'prune.before-outcome',
   'recover.after-intent',
+  'recover.after-safety',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];

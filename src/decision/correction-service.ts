@@ -153,7 +153,8 @@ export class CorrectionService {
    * rollback's safety checkpoint, re-activates the decisions it reverted, and reverts again
    * the decisions it re-activated (so an undo of an undo restores both files and decisions).
    * The latest rollback is the plan's latest `safety` checkpoint (every rollback, correction
-   * and undo records one, also when the sandbox already equals its target).
+   * and undo records one, also when the sandbox already equals its target; so does a
+   * `recover` of one of them, before it rewrites files: undo then returns to what it found).
    *
    * @throws {NoActivePlanError} `NO_ACTIVE_PLAN` (3): no `planId`, and the sandbox of `cwd` has no active plan
    * @throws {SandboxInvalidError} `SANDBOX_INVALID` (5): no `planId`, and `cwd` is not in a git worktree

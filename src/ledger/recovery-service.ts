@@ -11,9 +11,12 @@ import type { CheckpointService, ServiceDeps } from '../checkpoint/checkpoint-se
 import type { Checkpoint } from '../checkpoint/model.js';
 import { CHECKPOINT_REF_PREFIX } from '../checkpoint/retention-service.js';
 import { InternalError } from '../core/errors.js';
+import { faultPoint } from '../core/faults.js';
 import type { GitSandbox, SandboxLocks } from '../core/ports.js';
+import type { Plan } from '../plan/model.js';
 import type { HeadMode, RestoreCounts } from '../plan/rollback-rules.js';
 import type { RollbackService } from '../plan/rollback-service.js';
+import type { RunningOperation } from './ledger.js';
 import type { Operation, Recovery } from './model.js';
 import { awaitsRecovery, isRollbackKind } from './operation-state.js';
 
@@ -42,6 +45,13 @@ export interface RecoveredOperation {
   summary: string;
   /** For a rollback: the checkpoint the files were restored to, and how many paths changed. */
   restoredTo: string | null;
+  /**
+   * For a rollback that had recorded its safety checkpoint: the new `safety` checkpoint of the
+   * sandbox as recovery found it (edits saved after the interruption included), recorded
+   * before recovery rewrote any file. The undo handle: `savepoint undo` returns to it. Null on
+   * a dry run and when recovery rewrites nothing (the operation stopped before any change).
+   */
+  safetyCheckpointId: string | null;
   restored: RestoreCounts | null;
   /** Refs under `refs/savepoint/<plan>/` that no row owned, removed. */
   removedRefs: string[];
@@ -128,14 +138,19 @@ export class RecoveryService {
         // Re-read under the lock: an operation that was merely in progress has finished by now.
         for (const waiting of store.operations.unresolved(sandboxPath)) {
           if (waiting.opId === op.opId || !awaitsRecovery(waiting)) continue;
-          done.push(await this.recoverOne(waiting, mode, op.opId));
+          done.push(await this.recoverOne(waiting, mode, op));
         }
         return done;
       },
       {
         recovering: true,
         summarize: (list) => ({
-          recovered: list.map((r) => ({ opId: r.opId, recovery: r.recovery, endState: r.endState })),
+          recovered: list.map((r) => ({
+            opId: r.opId,
+            recovery: r.recovery,
+            endState: r.endState,
+            safetyCheckpointId: r.safetyCheckpointId,
+          })),
         }),
       },
     );
@@ -154,25 +169,38 @@ export class RecoveryService {
       recovery: mode,
       endState: rewrites ? (mode === 'forward' ? 'post' : 'pre') : 'pre',
       summary: rewrites
-        ? `would restore the sandbox to checkpoint ${restoredTo} (${mode === 'forward' ? 'the rollback target' : 'the safety checkpoint'})`
+        ? `would take a safety checkpoint of the current state, then restore the sandbox to checkpoint ${restoredTo} (${mode === 'forward' ? 'the rollback target' : 'the safety checkpoint'})`
         : isRollbackKind(op.kind)
           ? 'would close it: it stopped before changing any file'
           : 'would make refs and rows agree and close it; sandbox files were not changed by it',
       restoredTo,
+      safetyCheckpointId: null,
       restored: null,
       removedRefs: [],
       removedTempFiles: [],
     };
   }
 
-  private async recoverOne(op: Operation, mode: Recovery, by: string): Promise<RecoveredOperation> {
+  /**
+   * Resolves `op` as part of the recover operation `recovering`. Before a rollback's files are
+   * rewritten, the sandbox as found is recorded as a new `safety` checkpoint (its id in
+   * `recovering`'s progress, in the transaction of its row): what was saved after the
+   * interruption stays restorable, and `savepoint undo` returns to it.
+   */
+  private async recoverOne(
+    op: Operation,
+    mode: Recovery,
+    recovering: RunningOperation,
+  ): Promise<RecoveredOperation> {
     const { store, clock } = this.deps;
+    const by = recovering.opId;
     const plan: PlanLocation | undefined = op.planId ? store.plans.get(op.planId) : undefined;
     const sandbox = await this.deps.sandboxes.open(plan?.sandboxPath ?? op.sandboxPath);
     const removedTempFiles = await this.cleanTemp(sandbox);
     let endState: 'pre' | 'post';
     let summary: string;
     let restoredTo: string | null = null;
+    let safetyCheckpointId: string | null = null;
     let restored: RestoreCounts | null = null;
     if (isRollbackKind(op.kind) && plan && op.planId) {
       const safetyId = this.safetyOf(op);
@@ -187,6 +215,8 @@ export class RecoveryService {
             : this.checkpoints.get(safetyId);
         const head: HeadMode =
           mode === 'forward' ? ((op.args.head as HeadMode | null) ?? fullPlan.policy.head) : 'restore';
+        safetyCheckpointId = await this.takeSafety(fullPlan, sandbox, op, mode, target, recovering);
+        faultPoint('recover.after-safety');
         const report = await this.rollbacks.restore(fullPlan, sandbox, target, {
           head,
           force: op.args.force === true,
@@ -196,7 +226,8 @@ export class RecoveryService {
         restored = report.preview.restored;
         // A correction or undo changed decisions in the safety checkpoint's transaction: going
         // back to the pre-state gives back their states too.
-        if (mode === 'abort') this.restoreDecisions(safetyId, by);
+        // Marked with the new safety checkpoint, like an undo's: undoing this recover re-reverts them.
+        if (mode === 'abort') this.restoreDecisions(safetyId, safetyCheckpointId);
         endState = mode === 'forward' ? 'post' : 'pre';
         summary =
           mode === 'forward'
@@ -243,6 +274,7 @@ export class RecoveryService {
       endState,
       summary,
       restoredTo,
+      safetyCheckpointId,
       restored,
       removedRefs,
       removedTempFiles,
@@ -250,9 +282,48 @@ export class RecoveryService {
   }
 
   /**
+   * Records the sandbox as it is now as a `safety` checkpoint whose `rollbackTarget` is
+   * `target` (so `savepoint undo` finds it as the latest rollback and returns to it). Always a
+   * new row (`force`), also when nothing differs from `target`: the undo handle must be this
+   * recover's. Its id reaches the recover operation's progress (`safetyCheckpoints`, keyed by
+   * the recovered operation's id) in the transaction of its row, before any file changes.
+   */
+  private async takeSafety(
+    plan: Plan,
+    sandbox: GitSandbox,
+    op: Operation,
+    mode: Recovery,
+    target: Checkpoint,
+    recovering: RunningOperation,
+  ): Promise<string> {
+    const scan = await sandbox.scan(this.checkpoints.scanOptionsFor(plan));
+    try {
+      const { checkpoint } = await this.checkpoints.record(
+        plan,
+        sandbox,
+        scan,
+        {
+          kind: 'safety',
+          reason: `before recover (${mode}) of ${op.kind} ${op.opId} to ${target.checkpointId}`,
+          rollbackTarget: target.checkpointId,
+        },
+        {
+          force: true,
+          hooks: {
+            after: (row) => recovering.progress({ safetyCheckpoints: { [op.opId]: row.checkpointId } }),
+          },
+        },
+      );
+      return checkpoint.checkpointId;
+    } finally {
+      await scan.dispose();
+    }
+  }
+
+  /**
    * Undoes what a correction or an undo did to decisions in the transaction of safety
    * checkpoint `safetyId`: the decisions it reverted are active again, those it re-activated
-   * are reverted again (by the recover operation `by`). Nothing for a plain rollback.
+   * are reverted again, both marked `by` (the recover's safety checkpoint). Nothing for a plain rollback.
    */
   private restoreDecisions(safetyId: string, by: string): void {
     const { store, clock } = this.deps;
